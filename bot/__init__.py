@@ -1,0 +1,1 @@
+"""Rasa-side code of Trợ lý Tín dụng Chính sách: NLU components and channels."""
