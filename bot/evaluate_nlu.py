@@ -1,0 +1,104 @@
+"""Intent accuracy on the held-out set, overall and by writing style.
+
+``python -m bot.evaluate_nlu`` (Rasa environment) parses every message of
+``tests/data/nlu_heldout.yml`` with the trained model and prints macro-F1 for the
+whole set, for accented messages and for unaccented + Zalo-style ones. The held-out
+messages were written separately from the training data and are never trained on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, Dict, List
+
+import yaml
+
+from bot.train_if_changed import ROOT, current_model
+
+HELDOUT_PATH = ROOT / "tests" / "data" / "nlu_heldout.yml"
+# Below the FallbackClassifier threshold the bot does not act on the intent; count it
+# as its own label so a low-confidence "right" guess is not scored as right.
+FALLBACK = "nlu_fallback"
+
+
+def load_examples(path: Path = HELDOUT_PATH) -> List[Dict[str, str]]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]
+
+
+def macro_f1(gold: List[str], predicted: List[str]) -> float:
+    """Macro-averaged F1 over the gold labels present."""
+    from sklearn.metrics import f1_score
+
+    labels = sorted(set(gold))
+    return float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0))
+
+
+async def predict(model: Path, texts: List[str]) -> List[Dict[str, Any]]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    return [await agent.parse_message(text) for text in texts]
+
+
+def evaluate(model: Path, path: Path = HELDOUT_PATH) -> Dict[str, Any]:
+    examples = load_examples(path)
+    parsed = asyncio.run(predict(model, [e["text"] for e in examples]))
+    predicted = [p["intent"]["name"] for p in parsed]
+    gold = [e["intent"] for e in examples]
+    report: Dict[str, Any] = {"model": model.name, "n": len(examples)}
+    groups = {
+        "all": lambda e: True,
+        "accented": lambda e: e["style"] == "accented",
+        "unaccented_or_zalo": lambda e: e["style"] != "accented",
+        "unaccented": lambda e: e["style"] == "unaccented",
+        "zalo": lambda e: e["style"] == "zalo",
+    }
+    for name, keep in groups.items():
+        idx = [i for i, e in enumerate(examples) if keep(e)]
+        report[name] = {
+            "n": len(idx),
+            "macro_f1": round(macro_f1([gold[i] for i in idx], [predicted[i] for i in idx]), 4),
+            "accuracy": round(sum(gold[i] == predicted[i] for i in idx) / max(len(idx), 1), 4),
+        }
+    report["fallback_rate"] = round(predicted.count(FALLBACK) / len(predicted), 4)
+    report["errors"] = [
+        {"text": e["text"], "gold": g, "predicted": p}
+        for e, g, p in zip(examples, gold, predicted) if g != p
+    ]
+    report["confusions"] = Counter(f"{g} → {p}" for g, p in zip(gold, predicted) if g != p).most_common(10)
+    return report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--errors", action="store_true", help="list every misclassified message")
+    parser.add_argument("--json", type=Path, help="also write the full report here")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    model = args.model or current_model()
+    report = evaluate(model)
+    print(f"Held-out NLU evaluation ({report['n']} messages, model {report['model']})")
+    for name in ("all", "accented", "unaccented_or_zalo", "unaccented", "zalo"):
+        r = report[name]
+        print(f"  {name:<20} n={r['n']:<4} macro-F1={r['macro_f1']:.3f}  accuracy={r['accuracy']:.3f}")
+    gap = report["accented"]["macro_f1"] - report["unaccented_or_zalo"]["macro_f1"]
+    print(f"  accented − unaccented/Zalo gap: {gap * 100:+.1f} points; fallback rate {report['fallback_rate']:.1%}")
+    print("  most frequent confusions:", ", ".join(f"{c} ×{n}" for c, n in report["confusions"]) or "none")
+    if args.errors:
+        for error in report["errors"]:
+            print(f"    [{error['gold']} → {error['predicted']}] {error['text']}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Knowledge base: policy tables, FAQ, documents, retrieval and answering."""

@@ -1,0 +1,181 @@
+"""Turn retrieval results into a sourced answer, or an honest "not sure".
+
+Order of preference: an FAQ entry whose question matches confidently (its answer is
+reviewed text, with figures rendered from the tables); else the most relevant document
+passage, trimmed to the sentences that answer; else no answer, with where to ask and
+the closest questions we do know as suggestions. Every factual answer ends with a
+"Nguồn:" line naming the documents and the articles or sections.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from bot.lexicon import load_lexicon
+from bot.vietnamese import fold, nfc
+from knowledge.lexical import analyze
+from knowledge.retriever import Hit, Retrieval, Retriever
+from knowledge.tables import PolicyTables
+
+SOURCE_PREFIX = "Nguồn: "
+CHECK_FIGURES_NOTE = (
+    "Số liệu có thể thay đổi theo văn bản mới; anh/chị nên kiểm tra lại tại Điểm giao dịch xã "
+    "hoặc với Tổ tiết kiệm và vay vốn."
+)
+UNSURE_TEXT = (
+    "Tôi chưa đủ chắc chắn để trả lời câu này nên không muốn trả lời đoán. "
+    "Anh/chị vui lòng hỏi Tổ trưởng Tổ tiết kiệm và vay vốn ở thôn, xóm hoặc cán bộ Ngân hàng "
+    "Chính sách xã hội tại Điểm giao dịch xã (ngày giao dịch cố định hằng tháng tại trụ sở UBND xã)."
+)
+SUGGESTION_INTRO = "Có thể anh/chị muốn hỏi một trong các câu sau:"
+UNAVAILABLE_TEXT = (
+    "Phần tra cứu tài liệu đang tạm thời gián đoạn, tôi chưa trả lời được câu này ngay. "
+    "Anh/chị vui lòng thử lại sau ít phút, hoặc hỏi cán bộ tại Điểm giao dịch xã."
+)
+
+# Which programme a household tier or loan purpose named in a follow-up points to.
+ENTITY_PROGRAMME = {
+    "ho_ngheo": "ho_ngheo",
+    "ho_can_ngheo": "ho_can_ngheo",
+    "ho_moi_thoat_ngheo": "ho_moi_thoat_ngheo",
+    "hoc_tap": "hssv",
+    "nuoc_sach_ve_sinh": "nuoc_sach",
+    "tao_viec_lam": "viec_lam",
+    "di_lam_viec_nuoc_ngoai": "xuat_khau_lao_dong",
+}
+_FOLLOW_UP_RE = re.compile(r"^(con|the con|vay con|con voi|con doi voi|neu la|voi)\b|\b(thi sao|the nao|thi the nao|sao a|thi sao a)\s*\??$")
+
+
+@dataclass
+class Answer:
+    """What the bot says, and why (for commune officers)."""
+
+    kind: str  # "faq" | "passage" | "unsure" | "unavailable"
+    text: str
+    sources: List[str] = field(default_factory=list)
+    answer_id: Optional[str] = None
+    confidence: float = 0.0
+    suggestions: List[str] = field(default_factory=list)
+    retrieval: Optional[Retrieval] = None
+    reason: str = ""
+
+    @property
+    def source_line(self) -> str:
+        return SOURCE_PREFIX + "; ".join(self.sources) if self.sources else ""
+
+    def message(self) -> str:
+        """The full reply: answer, then its source line on its own paragraph."""
+        return f"{self.text}\n\n{self.source_line}" if self.sources else self.text
+
+
+def _dedupe(items: List[str]) -> List[str]:
+    """Distinct non-empty citations, first occurrence first."""
+    return [item for item in dict.fromkeys(i.strip() for i in items) if item]
+
+
+class Answerer:
+    """Chooses and composes answers from the retriever and the policy tables."""
+
+    def __init__(self, retriever: Retriever, tables: PolicyTables, settings: Optional[Dict[str, Any]] = None):
+        self.retriever = retriever
+        self.tables = tables
+        self.thresholds = (settings or retriever.settings)["answering"]
+
+    def answer(self, question: str, previous_answer_id: Optional[str] = None) -> Answer:
+        question = nfc(question).strip()
+        if not self.retriever.available:
+            return Answer("unavailable", UNAVAILABLE_TEXT, reason="index missing")
+        follow_up = self._follow_up(question, previous_answer_id)
+        if follow_up is not None:
+            return follow_up
+        retrieval = self.retriever.search(question)
+        best_faq = retrieval.faq[0] if retrieval.faq else None
+        if best_faq is not None and self._confident(best_faq, "faq"):
+            answer = self.from_faq(best_faq.faq)
+            answer.confidence, answer.retrieval = self._confidence(best_faq), retrieval
+            answer.reason = self._why(best_faq)
+            return answer
+        best_passage = retrieval.passages[0] if retrieval.passages else None
+        if best_passage is not None and self._confident(best_passage, "passage"):
+            answer = self._from_passage(best_passage, question)
+            answer.retrieval = retrieval
+            return answer
+        suggestions = [hit.faq.question for hit in retrieval.faq[:3] if hit.faq is not None]
+        return Answer("unsure", UNSURE_TEXT, suggestions=suggestions, retrieval=retrieval,
+                      confidence=self._confidence(best_faq) if best_faq else 0.0,
+                      reason="no FAQ entry or passage above the confidence thresholds")
+
+    def from_faq(self, entry) -> Answer:
+        """An FAQ entry's answer with figures rendered and all sources cited."""
+        rendered = self.tables.render(entry.answer)
+        text = rendered.text
+        if rendered.figures:
+            text = f"{text}\n{CHECK_FIGURES_NOTE}"
+        sources = _dedupe(entry.sources + [figure.citation() for figure in rendered.figures])
+        return Answer("faq", text, sources, answer_id=entry.id, reason="FAQ")
+
+    # -- confidence -------------------------------------------------------------------
+    def _confidence(self, hit: Hit) -> float:
+        return max(hit.dense, hit.lexical)
+
+    def _confident(self, hit: Hit, kind: str) -> bool:
+        t = self.thresholds[kind]
+        return hit.dense >= t["dense"] or hit.lexical >= t["lexical"] or (
+            hit.dense >= t["dense_with_lexical"] and hit.lexical >= t["lexical_with_dense"]
+        )
+
+    @staticmethod
+    def _why(hit: Hit) -> str:
+        return (f"{hit.kind} {hit.id}: cosine {hit.dense:.3f} (rank {hit.dense_rank}), "
+                f"BM25 {hit.lexical:.2f} of max (rank {hit.lexical_rank}), fused {hit.fused:.4f}")
+
+    # -- passages -----------------------------------------------------------------------
+    def _from_passage(self, hit: Hit, question: str) -> Answer:
+        passage = hit.passage
+        text = trim_to_answer(passage.text, question, self.thresholds.get("passage_sentences", 3))
+        if passage.summary_of_original:
+            text = f"Theo tóm tắt văn bản {passage.citation}: {text}"
+        return Answer("passage", text, [passage.citation], answer_id=passage.id,
+                      confidence=self._confidence(hit), reason=self._why(hit))
+
+    # -- follow-ups ---------------------------------------------------------------------
+    def _follow_up(self, question: str, previous_answer_id: Optional[str]) -> Optional[Answer]:
+        """ "còn hộ cận nghèo thì sao?" after an FAQ answer → same topic, new programme."""
+        if not previous_answer_id or len(question.split()) > 10:
+            return None
+        index = self.retriever.index
+        previous = index.faq_by_id.get(previous_answer_id)
+        folded = fold(question)
+        if previous is None or not _FOLLOW_UP_RE.search(folded):
+            return None
+        programmes = [
+            ENTITY_PROGRAMME[span.term.value]
+            for span in load_lexicon().segment(question)
+            if span.term is not None and span.term.value in ENTITY_PROGRAMME
+        ]
+        for programme in programmes:
+            if programme in previous.programmes:
+                continue
+            for entry in index.faq:
+                if entry.topic == previous.topic and programme in entry.programmes and len(entry.programmes) <= 2:
+                    answer = self.from_faq(entry)
+                    answer.reason = f"follow-up of {previous.id}: same topic '{entry.topic}', programme {programme}"
+                    answer.confidence = 1.0
+                    return answer
+        return None
+
+
+_SENTENCE_RE = re.compile(r"(?<=[.!?;:])\s+|\n+")
+
+
+def trim_to_answer(text: str, question: str, keep: int = 3) -> str:
+    """The ``keep`` sentences sharing most terms with the question, in original order."""
+    sentences = [s.strip(" -•\t") for s in _SENTENCE_RE.split(text) if len(s.strip(" -•\t")) > 1]
+    if len(sentences) <= keep:
+        return " ".join(sentences)
+    query_terms = set(analyze(question))
+    scored = [(len(query_terms & set(analyze(s))), -i) for i, s in enumerate(sentences)]
+    chosen = sorted(sorted(range(len(sentences)), key=lambda i: scored[i], reverse=True)[:keep])
+    return " ".join(sentences[i] for i in chosen)

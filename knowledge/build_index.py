@@ -1,0 +1,161 @@
+"""Build the retrieval index: dense (FAISS) and lexical (BM25) over FAQ and documents.
+
+Run ``python -m knowledge.build_index`` from the project root (set-up does it). It
+rebuilds only when an input changed (FAQ, documents, tables, lexicon, model, code),
+writes the new index into its own folder and then swaps the ``current`` link
+atomically, so a running action server never reads a half-written index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+
+from knowledge.corpus import (
+    DOCUMENTS_DIR, FAQ_DIR, KNOWLEDGE_DIR, chunk_document, file_fingerprint, load_documents, load_faq,
+)
+from knowledge.embedder import Embedder, ensure_default_model, load_settings, model_location
+from knowledge.lexical import analyze
+
+INDEX_DIR = KNOWLEDGE_DIR / "index"
+CURRENT_LINK = "current"
+INDEX_FORMAT = 1
+PROJECT_DIR = KNOWLEDGE_DIR.parent
+
+
+def input_files() -> List[Path]:
+    """Every file whose change must trigger a rebuild."""
+    code = [KNOWLEDGE_DIR / n for n in ("build_index.py", "corpus.py", "lexical.py")]
+    return [
+        *FAQ_DIR.glob("*.yml"), *DOCUMENTS_DIR.glob("*.md"), KNOWLEDGE_DIR / "facts.yml",
+        KNOWLEDGE_DIR / "programmes.yml", KNOWLEDGE_DIR / "settings" / "retrieval.yml",
+        PROJECT_DIR / "bot" / "lexicon.yml", *code,
+    ]
+
+
+def _model_stamp(model_id: str) -> str:
+    """Short hash of the model's own record, so a different model forces a rebuild."""
+    record = Path(model_id) / "conversion.json"
+    data = record.read_bytes() if record.exists() else model_id.encode()
+    return hashlib.sha256(data).hexdigest()[:8]
+
+
+def current_index_dir(index_dir: Path = INDEX_DIR) -> Optional[Path]:
+    """The folder the ``current`` link points to, or None before the first build."""
+    link = index_dir / CURRENT_LINK
+    return link.resolve() if link.exists() else None
+
+
+def _progress(items: List[str], description: str):
+    from tqdm import tqdm
+
+    return tqdm(items, desc=description, unit="text", file=sys.stderr, leave=False)
+
+
+def _write_faiss(vectors: np.ndarray, path: Path) -> None:
+    import faiss
+
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    faiss.write_index(index, str(path))
+
+
+def build(index_dir: Path = INDEX_DIR, force: bool = False) -> Path:
+    """Build (if needed) and return the folder of the current index."""
+    settings = load_settings()
+    ensure_default_model(settings)
+    model_id = model_location(settings)
+    fingerprint = file_fingerprint(input_files())[:16] + "-" + _model_stamp(model_id)
+    current = current_index_dir(index_dir)
+    if current is not None and not force:
+        manifest = json.loads((current / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("fingerprint") == fingerprint and manifest.get("format") == INDEX_FORMAT:
+            print(f"[index] up to date ({manifest['counts']})", file=sys.stderr)
+            return current
+
+    started = time.time()
+    faq = load_faq()
+    passages = [p for document in load_documents() for p in chunk_document(document)]
+    keys = [(position, text) for position, entry in enumerate(faq) for text in entry.questions]
+    passage_texts = [f"{p.document_title}. {p.heading}. {p.text}" for p in passages]
+
+    embedder = Embedder(settings)
+    print(f"[index] embedding {len(keys)} FAQ questions and {len(passages)} passages", file=sys.stderr)
+    batch = 64
+    key_texts = [text for _, text in keys]
+    key_vectors = np.concatenate(
+        [embedder.encode_queries(key_texts[i:i + batch]) for i in _progress(list(range(0, len(key_texts), batch)), "FAQ")]
+        or [np.zeros((0, embedder.dimension), np.float32)]
+    )
+    passage_vectors = np.concatenate(
+        [embedder.encode_passages(passage_texts[i:i + batch]) for i in _progress(list(range(0, len(passage_texts), batch)), "passages")]
+        or [np.zeros((0, embedder.dimension), np.float32)]
+    )
+    faq_terms = [
+        list(analyze(" . ".join([*entry.questions, *entry.tags]))) for entry in _progress(faq, "BM25 FAQ")
+    ]
+    passage_terms = [list(analyze(text)) for text in _progress(passage_texts, "BM25 passages")]
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    target = index_dir / f"build-{fingerprint}"
+    staging = index_dir / f".staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    _write_faiss(key_vectors, staging / "faq_keys.faiss")
+    _write_faiss(passage_vectors, staging / "passages.faiss")
+    data: Dict[str, Any] = {
+        "faq": [entry.__dict__ for entry in faq],
+        "faq_keys": [position for position, _ in keys],
+        "faq_terms": faq_terms,
+        "passages": [p.__dict__ for p in passages],
+        "passage_terms": passage_terms,
+    }
+    (staging / "corpus.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    manifest = {
+        "format": INDEX_FORMAT,
+        "fingerprint": fingerprint,
+        "model": embedder.name,
+        "dimension": embedder.dimension,
+        "counts": {"faq_entries": len(faq), "faq_questions": len(keys), "passages": len(passages)},
+        "build_seconds": round(time.time() - started, 1),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    _swap_current(index_dir, target)
+    print(f"[index] built {manifest['counts']} in {manifest['build_seconds']} s", file=sys.stderr)
+    return target
+
+
+def _swap_current(index_dir: Path, target: Path) -> None:
+    """Point ``current`` at ``target`` atomically, then delete older builds."""
+    temporary = index_dir / f".link-{os.getpid()}"
+    if temporary.is_symlink():
+        temporary.unlink()
+    temporary.symlink_to(target.name)
+    os.replace(temporary, index_dir / CURRENT_LINK)
+    for old in index_dir.glob("build-*"):
+        if old != target:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    args = parser.parse_args()
+    build(force=args.force)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

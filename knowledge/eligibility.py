@@ -1,0 +1,101 @@
+"""Which programmes a household can use for a purpose, in order of preference.
+
+Reads only the programme table (knowledge/programmes.yml): eligibility lists, priority
+and figures are never typed here. Order: the priority ladder first (hộ nghèo, then
+cận nghèo, then mới thoát nghèo, then other beneficiaries), then the lower rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional
+
+from knowledge.tables import PolicyTables
+
+# Purposes that are kinds of "sản xuất kinh doanh": a programme lending for production
+# and business also lends for them.
+PRODUCTION_PURPOSES = {"chan_nuoi", "trong_trot"}
+
+TIER_NAMES = {
+    "ho_ngheo": "hộ nghèo",
+    "ho_can_ngheo": "hộ cận nghèo",
+    "ho_moi_thoat_ngheo": "hộ mới thoát nghèo",
+    "ho_muc_song_trung_binh": "hộ có mức sống trung bình",
+    "khong_thuoc_dien": "không thuộc diện hộ nghèo, cận nghèo hay mới thoát nghèo",
+}
+PURPOSE_NAMES = {
+    "san_xuat_kinh_doanh": "sản xuất, kinh doanh",
+    "chan_nuoi": "chăn nuôi",
+    "trong_trot": "trồng trọt",
+    "hoc_tap": "học tập",
+    "nuoc_sach_ve_sinh": "nước sạch và vệ sinh môi trường",
+    "nha_o": "nhà ở",
+    "dat_o": "đất ở",
+    "dat_san_xuat": "đất sản xuất",
+    "chuyen_doi_nghe": "chuyển đổi nghề",
+    "tao_viec_lam": "tạo việc làm",
+    "di_lam_viec_nuoc_ngoai": "đi làm việc ở nước ngoài",
+}
+CONDITION_NAMES = {
+    "dang_hoc": "đã có giấy báo trúng tuyển hoặc đang theo học tại trường",
+    "nong_thon": "cư trú ở khu vực nông thôn",
+    "dtts_vung_dbkk": "là hộ dân tộc thiểu số hoặc sống ở xã, thôn đặc biệt khó khăn",
+    "vung_kho_khan": "sống ở xã, thôn thuộc vùng khó khăn theo danh sách",
+    "chap_hanh_xong_an_tu_5_nam": "đã chấp hành xong án phạt tù không quá 5 năm",
+    "thanh_vien_to_tkvv": "là thành viên Tổ tiết kiệm và vay vốn",
+    "thoat_ngheo_duoi_3_nam": "ra khỏi danh sách hộ nghèo, cận nghèo chưa quá 3 năm",
+    "chua_co_cong_trinh": "chưa có hoặc có công trình nước sạch, vệ sinh đã hư hỏng",
+    "nganh_stem": "học ngành khoa học, công nghệ, kỹ thuật, toán (STEM)",
+    "hop_dong_di_lam_nuoc_ngoai": "có hợp đồng đi làm việc ở nước ngoài",
+}
+# Conditions a citizen can easily fulfil after the answer (joining a group): stated
+# in the answer but not asked about.
+CONDITIONS_TO_STATE = {"thanh_vien_to_tkvv"}
+
+
+@dataclass
+class Option:
+    """A programme the household may use, and what must still be true."""
+
+    programme: Dict[str, Any]
+    unmet: List[str] = field(default_factory=list)  # conditions answered "no"
+    unknown: List[str] = field(default_factory=list)  # conditions not asked yet
+
+    @property
+    def id(self) -> str:
+        return str(self.programme["id"])
+
+
+def _serves_purpose(programme: Mapping[str, Any], purpose: str) -> bool:
+    purposes = set(programme["eligibility"].get("purposes") or [])
+    return purpose in purposes or (purpose in PRODUCTION_PURPOSES and "san_xuat_kinh_doanh" in purposes)
+
+
+def _serves_tier(programme: Mapping[str, Any], tier: str) -> bool:
+    eligibility = programme["eligibility"]
+    tiers = eligibility.get("household_tiers") or []
+    return (not tiers or tier in tiers) and tier not in (eligibility.get("excluded_tiers") or [])
+
+
+def options(tables: PolicyTables, tier: str, purpose: str,
+            conditions: Optional[Mapping[str, Optional[bool]]] = None) -> List[Option]:
+    """Programmes for this tier and purpose, best first; none that is closed."""
+    conditions = conditions or {}
+    found: List[Option] = []
+    for programme in tables.programmes.values():
+        if programme.get("open") is False:
+            continue
+        if not (_serves_tier(programme, tier) and _serves_purpose(programme, purpose)):
+            continue
+        requires = programme["eligibility"].get("requires") or []
+        found.append(Option(
+            programme,
+            unmet=[c for c in requires if conditions.get(c) is False],
+            unknown=[c for c in requires if conditions.get(c) is None],
+        ))
+    return sorted(found, key=lambda o: (o.programme.get("priority", 9), _rate(o.programme)))
+
+
+def _rate(programme: Mapping[str, Any]) -> float:
+    value = programme.get("rate", {}).get("value")
+    return float(value) if isinstance(value, (int, float)) else 99.0

@@ -1,0 +1,116 @@
+"""The policy figures: facts.yml and programmes.yml, and rendering of {{placeholders}}.
+
+FAQ answers never type a figure; they write ``{{ho_ngheo.rate}}`` or
+``{{facts.civil_interest_cap}}`` and this module renders it from the one table, adding
+a warning when the figure is unconfirmed and collecting the figure's source so the
+answer's source line names where every number came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional
+
+import yaml
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parent
+PLACEHOLDER_RE = re.compile(r"\{\{\s*([a-z0-9_]+)\.([a-z0-9_]+)\s*\}\}")
+FIGURE_FIELDS = ("rate", "cap", "term", "collateral", "overdue")
+TEXT_FIELDS = ("name", "short_name", "where", "channel")
+UNCONFIRMED_NOTE = "chưa được xác nhận — đề nghị kiểm tra lại tại Điểm giao dịch xã"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure as the bot may say it, with where it comes from."""
+
+    text: str
+    source: str
+    effective: Optional[str]
+    confirmed: bool
+
+    def spoken(self) -> str:
+        """The figure in a sentence; unconfirmed ones carry their warning inline."""
+        return self.text if self.confirmed else f"{self.text} ({UNCONFIRMED_NOTE})"
+
+    def citation(self) -> str:
+        """Source with the date the figure took effect, e.g. for the "Nguồn:" line."""
+        if not self.source or self.source.lower().startswith("chưa"):
+            return ""  # "Chưa có văn bản xác nhận" is a status, not a source
+        if self.effective:
+            return f"{self.source} (áp dụng từ {format_date(self.effective)})"
+        return self.source
+
+
+@dataclass
+class Rendered:
+    """Text with placeholders filled in, plus the figures it used."""
+
+    text: str
+    figures: List[Figure] = field(default_factory=list)
+
+    @property
+    def has_unconfirmed(self) -> bool:
+        return any(not f.confirmed for f in self.figures)
+
+
+def format_date(value: Any) -> str:
+    """ISO date → Vietnamese dd/mm/yyyy; other values unchanged."""
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    text = str(value)
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    return f"{match.group(3)}/{match.group(2)}/{match.group(1)}" if match else text
+
+
+def _figure(raw: Mapping[str, Any]) -> Figure:
+    return Figure(
+        text=str(raw.get("text", "")).strip(),
+        source=str(raw.get("source") or "").strip(),
+        effective=str(raw["effective"]) if raw.get("effective") else None,
+        confirmed=str(raw.get("status", "unconfirmed")).strip() == "confirmed",
+    )
+
+
+class PolicyTables:
+    """Facts and programmes, loaded from YAML."""
+
+    def __init__(self, facts: Dict[str, Any], programmes: List[Dict[str, Any]]):
+        self.facts = facts
+        self.programmes = {p["id"]: p for p in programmes}
+
+    @classmethod
+    def load(cls, directory: Path = KNOWLEDGE_DIR) -> "PolicyTables":
+        facts = yaml.safe_load((directory / "facts.yml").read_text(encoding="utf-8"))["facts"]
+        programmes = yaml.safe_load((directory / "programmes.yml").read_text(encoding="utf-8"))
+        return cls(facts, programmes["programmes"])
+
+    def figure(self, group: str, key: str) -> Figure:
+        """The figure a placeholder names; KeyError when it does not exist."""
+        if group == "facts":
+            return _figure(self.facts[key])
+        programme = self.programmes[group]
+        if key in FIGURE_FIELDS:
+            return _figure(programme[key])
+        if key in TEXT_FIELDS:
+            return Figure(str(programme[key]).strip(), "", None, True)
+        raise KeyError(f"{group}.{key}")
+
+    def render(self, text: str) -> Rendered:
+        """Fill every ``{{group.key}}``; raises KeyError on an unknown one."""
+        figures: List[Figure] = []
+
+        def substitute(match: "re.Match[str]") -> str:
+            figure = self.figure(match.group(1), match.group(2))
+            if figure.source:
+                figures.append(figure)
+            return figure.spoken()
+
+        return Rendered(PLACEHOLDER_RE.sub(substitute, text), figures)
+
+    def placeholders(self, text: str) -> List[str]:
+        """Placeholders used in a text, for validation."""
+        return [f"{g}.{k}" for g, k in PLACEHOLDER_RE.findall(text)]

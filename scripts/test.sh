@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Set up (if needed) and run every check: lint, Rasa data validation, unit tests in
+# both environments, test stories, the held-out NLU evaluation, the retrieval
+# benchmark and end-to-end tests against running servers. Exits non-zero on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+source scripts/env.sh
+export TEST_OUTPUT="${TEST_OUTPUT:-$PWD/test-output}"
+mkdir -p "$TEST_OUTPUT"
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "ruff"
+.venv/actions/bin/ruff check bot actions knowledge tests
+
+step "rasa data validate"
+.venv/rasa/bin/rasa data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
+
+step "test stories"
+MODEL=$(.venv/rasa/bin/python -c 'from bot.train_if_changed import current_model; print(current_model())')
+.venv/rasa/bin/rasa test core --model "$MODEL" --stories tests/stories \
+  --out "$TEST_OUTPUT/stories" --fail-on-prediction-errors
+
+step "held-out NLU evaluation"
+.venv/rasa/bin/python -m bot.evaluate_nlu --json "$TEST_OUTPUT/nlu_heldout.json"
+
+step "retrieval benchmark"
+.venv/actions/bin/python -m knowledge.benchmark --json "$TEST_OUTPUT/retrieval.json"
+
+step "pytest (Rasa environment)"
+.venv/rasa/bin/python -m pytest -q tests/rasa -p no:cacheprovider
+
+step "pytest (action server environment: unit and end-to-end)"
+.venv/actions/bin/python -m pytest -q tests/unit tests/integration -p no:cacheprovider

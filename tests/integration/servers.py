@@ -1,0 +1,115 @@
+"""Start and stop the real servers (action server, Rasa) for end-to-end tests.
+
+The servers run exactly as ``scripts/start.sh`` runs them, on free loopback ports and
+with a fresh SQLite tracker store, so tests talk to the bot the way a channel does.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_BIN = ROOT / ".venv" / "rasa" / "bin"
+ACTIONS_PYTHON = ROOT / ".venv" / "actions" / "bin" / "python"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def current_model() -> Path:
+    output = subprocess.run(
+        [str(RASA_BIN / "python"), "-c", "from bot.train_if_changed import current_model; print(current_model())"],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    )
+    return Path(output.stdout.strip())
+
+
+def wait_until(url: str, timeout: float, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early; log:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} not up after {timeout} s; log:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@dataclass
+class BotServers:
+    """A running action server + Rasa server pair."""
+
+    workdir: Path
+    rasa_port: int = field(default_factory=free_port)
+    action_port: int = field(default_factory=free_port)
+    processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}/webhook"
+
+    def env(self) -> Dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            ACTION_ENDPOINT_URL=self.action_url,
+            TRACKER_DB=str(self.workdir / "conversations.db"),
+            HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2",
+            SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        )
+        return env
+
+    def start_actions(self) -> None:
+        log = self.workdir / "actions.log"
+        self.processes["actions"] = subprocess.Popen(
+            [str(ACTIONS_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)],
+            cwd=ROOT, env=self.env(), stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        )
+        wait_until(f"http://127.0.0.1:{self.action_port}/health", 120, self.processes["actions"], log)
+
+    def start_rasa(self, model: Optional[Path] = None) -> None:
+        log = self.workdir / "rasa.log"
+        command: List[str] = [
+            str(RASA_BIN / "rasa"), "run", "--enable-api", "--port", str(self.rasa_port),
+            "--model", str(model or current_model()), "--credentials", "credentials.yml",
+            "--endpoints", "endpoints.yml",
+        ]
+        self.processes["rasa"] = subprocess.Popen(
+            command, cwd=ROOT, env=self.env(), stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        )
+        wait_until(f"http://127.0.0.1:{self.rasa_port}/status", 240, self.processes["rasa"], log)
+
+    def stop(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+    def say(self, sender: str, text: str, timeout: float = 30) -> List[Dict]:
+        response = requests.post(self.rest_url, json={"sender": sender, "message": text}, timeout=timeout)
+        assert response.status_code == 200, response.text
+        return response.json()

@@ -1,0 +1,56 @@
+"""Conversations through the REST channel, as the web widget and Zalo connector send them."""
+
+from __future__ import annotations
+
+import uuid
+
+from bot.vietnamese import has_diacritics
+from knowledge.answering import SOURCE_PREFIX
+
+
+def new_sender() -> str:
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+def texts(replies) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def test_greeting_is_answered_in_vietnamese(bot):
+    replies = bot.say(new_sender(), "xin chào")
+    assert replies and has_diacritics(texts(replies))
+    assert replies[0].get("buttons"), "the greeting offers quick replies"
+
+
+def test_rate_question_is_answered_from_the_table_with_a_source(bot, tables):
+    reply = texts(bot.say(new_sender(), "Lãi suất cho vay hộ nghèo là bao nhiêu?"))
+    assert tables.figure("ho_ngheo", "rate").text in reply
+    assert SOURCE_PREFIX in reply
+
+
+def test_unaccented_rate_question_gets_the_same_figure(bot, tables):
+    reply = texts(bot.say(new_sender(), "lai suat vay ho ngheo bao nhieu 1 nam"))
+    assert tables.figure("ho_ngheo", "rate").text in reply
+
+
+def test_follow_up_keeps_the_topic(bot, tables):
+    sender = new_sender()
+    bot.say(sender, "Lãi suất cho vay hộ nghèo là bao nhiêu?")
+    reply = texts(bot.say(sender, "còn hộ cận nghèo thì sao?"))
+    assert tables.figure("ho_can_ngheo", "rate").text in reply
+
+
+def test_advisor_fills_two_slots_from_one_message(bot, tables):
+    reply = texts(bot.say(new_sender(), "nhà tôi hộ cận nghèo muốn vay nuôi bò, có được không?"))
+    assert tables.programmes["ho_can_ngheo"]["name"] in reply
+    assert SOURCE_PREFIX in reply
+
+
+def test_advisor_asks_for_what_is_missing(bot, tables):
+    sender = new_sender()
+    first = bot.say(sender, "minh co duoc vay von khong")
+    assert any(r.get("buttons") for r in first), "the tier question offers buttons"
+    second = bot.say(sender, "ho ngheo")
+    assert any(r.get("buttons") for r in second), "the purpose question offers buttons"
+    third = texts(bot.say(sender, "cho con đi học đại học"))
+    assert tables.programmes["hssv"]["name"] in third or tables.programmes["ho_ngheo"]["name"] in third
