@@ -72,6 +72,10 @@ class Embedder:
             self._cache.popitem(last=False)
         return vector
 
+    def clear_cache(self) -> None:
+        """Forget cached query vectors (benchmarks measure uncached latency)."""
+        self._cache.clear()
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for question-like texts (FAQ questions and paraphrases)."""
         return self._encode(list(texts), "query")

@@ -105,12 +105,17 @@ class Retriever:
             self._index = loaded
         return True
 
-    def search(self, query: str, top: int = 10) -> Retrieval:
+    def search(self, query: str, top: int = 10, mode: str = "hybrid") -> Retrieval:
+        """Rank FAQ entries and passages; ``mode`` "dense"/"lexical" is for benchmarks."""
         index = self.index
         fusion = self.settings["fusion"]
         accented = has_diacritics(query)
         lexical_weight = float(fusion["lexical_weight" if accented else "lexical_weight_unaccented"])
         dense_weight = float(fusion["dense_weight"])
+        if mode == "dense":
+            lexical_weight = 0.0
+        elif mode == "lexical":
+            dense_weight = 0.0
         terms = analyze(query)
         vector = self.embedder.encode_query(query).reshape(1, -1)
         depth = max(top * 5, 50)
@@ -147,10 +152,10 @@ class Retriever:
         dense_ranks = _ranks(dense, depth)
         lexical_ranks = _ranks(lexical, depth)
         fused: Dict[int, float] = {}
-        for item, rank in dense_ranks.items():
-            fused[item] = fused.get(item, 0.0) + dense_weight / (k + rank)
-        for item, rank in lexical_ranks.items():
-            fused[item] = fused.get(item, 0.0) + lexical_weight / (k + rank)
+        for weight, ranks in ((dense_weight, dense_ranks), (lexical_weight, lexical_ranks)):
+            if weight > 0:
+                for item, rank in ranks.items():
+                    fused[item] = fused.get(item, 0.0) + weight / (k + rank)
         best = sorted(fused.items(), key=lambda pair: -pair[1])[:top]
         return [
             Hit(kind, str(item), score, float(dense[item]), float(lexical[item]) / best_possible,

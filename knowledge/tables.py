@@ -34,7 +34,9 @@ class Figure:
 
     def spoken(self) -> str:
         """The figure in a sentence; unconfirmed ones carry their warning inline."""
-        return self.text if self.confirmed else f"{self.text} ({UNCONFIRMED_NOTE})"
+        if self.confirmed or "xác nhận" in self.text:
+            return self.text  # a text that already says it is unconfirmed needs no second warning
+        return f"{self.text} ({UNCONFIRMED_NOTE})"
 
     def citation(self) -> str:
         """Source with the date the figure took effect, e.g. for the "Nguồn:" line."""
