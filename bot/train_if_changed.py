@@ -16,7 +16,11 @@ from typing import Iterable, List
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "models"
-TRAINING_INPUTS = ["config.yml", "domain.yml", "data", "bot", "requirements/rasa.lock.txt"]
+# Everything the trained model depends on: NLU components and what they read.
+TRAINING_INPUTS = [
+    "config.yml", "domain.yml", "data", "bot/nlu", "bot/lexicon.py", "bot/lexicon.yml",
+    "bot/vietnamese.py", "requirements/rasa.lock.txt",
+]
 
 
 def _input_files(paths: Iterable[str]) -> List[Path]:

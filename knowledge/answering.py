@@ -29,7 +29,11 @@ UNSURE_TEXT = (
     "Anh/chị vui lòng hỏi Tổ trưởng Tổ tiết kiệm và vay vốn ở thôn, xóm hoặc cán bộ Ngân hàng "
     "Chính sách xã hội tại Điểm giao dịch xã (ngày giao dịch cố định hằng tháng tại trụ sở UBND xã)."
 )
-SUGGESTION_INTRO = "Có thể anh/chị muốn hỏi một trong các câu sau:"
+SUGGESTION_INTRO = "Có thể anh/chị muốn hỏi một trong các câu dưới đây."
+CAPABILITIES = (
+    "Tôi có thể giúp về vốn vay ưu đãi của Ngân hàng Chính sách xã hội (ai được vay, lãi suất, "
+    "mức vay, thời hạn, thủ tục, giấy tờ, nơi giao dịch, trả nợ) và cách phòng tránh tín dụng đen."
+)
 UNAVAILABLE_TEXT = (
     "Phần tra cứu tài liệu đang tạm thời gián đoạn, tôi chưa trả lời được câu này ngay. "
     "Anh/chị vui lòng thử lại sau ít phút, hoặc hỏi cán bộ tại Điểm giao dịch xã."
@@ -102,8 +106,10 @@ class Answerer:
             answer = self._from_passage(best_passage, question)
             answer.retrieval = retrieval
             return answer
-        suggestions = [hit.faq.question for hit in retrieval.faq[:3] if hit.faq is not None]
-        return Answer("unsure", UNSURE_TEXT, suggestions=suggestions, retrieval=retrieval,
+        suggestions = [hit.faq.question for hit in retrieval.faq[:3]
+                       if hit.faq is not None and self._confident(hit, "suggest")]
+        text = f"{UNSURE_TEXT}\n{SUGGESTION_INTRO if suggestions else CAPABILITIES}"
+        return Answer("unsure", text, suggestions=suggestions, retrieval=retrieval,
                       confidence=self._confidence(best_faq) if best_faq else 0.0,
                       reason="no FAQ entry or passage above the confidence thresholds")
 
@@ -117,19 +123,17 @@ class Answerer:
         return Answer("faq", text, sources, answer_id=entry.id, reason="FAQ")
 
     # -- confidence -------------------------------------------------------------------
-    def _confidence(self, hit: Hit) -> float:
-        return max(hit.dense, hit.lexical)
+    @staticmethod
+    def _confidence(hit: Hit) -> float:
+        return hit.fused
 
-    def _confident(self, hit: Hit, kind: str) -> bool:
-        t = self.thresholds[kind]
-        return hit.dense >= t["dense"] or hit.lexical >= t["lexical"] or (
-            hit.dense >= t["dense_with_lexical"] and hit.lexical >= t["lexical_with_dense"]
-        )
+    def _confident(self, hit: Hit, level: str) -> bool:
+        return hit.fused >= float(self.thresholds[level])
 
     @staticmethod
     def _why(hit: Hit) -> str:
-        return (f"{hit.kind} {hit.id}: cosine {hit.dense:.3f} (rank {hit.dense_rank}), "
-                f"BM25 {hit.lexical:.2f} of max (rank {hit.lexical_rank}), fused {hit.fused:.4f}")
+        return (f"{hit.kind} {hit.id}: fused {hit.fused:.3f} = cosine {hit.dense:.3f} "
+                f"and BM25 {hit.lexical:.2f} of its maximum")
 
     # -- passages -----------------------------------------------------------------------
     def _from_passage(self, hit: Hit, question: str) -> Answer:

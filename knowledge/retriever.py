@@ -1,9 +1,11 @@
-"""Hybrid retrieval: folded BM25 and e5 embeddings, fused by weighted reciprocal rank.
+"""Hybrid retrieval: folded BM25 and e5 embeddings, fused by a weighted score sum.
 
-Two rankings are fused for each kind of unit (FAQ entry, document passage). Why both:
-e5 understands well-written Vietnamese paraphrases; folded BM25 understands questions
-typed without diacritics, which e5 handles poorly. Unaccented questions therefore give
-the lexical ranking more weight (settings/retrieval.yml).
+Two scores are fused for each unit (FAQ entry, document passage): the cosine of the
+query with the unit (best paraphrase for FAQ entries) and its BM25 score as a share of
+the best possible for the query. Why both: e5 understands well-written paraphrases;
+folded BM25 matches questions typed without diacritics. e5 understands those poorly,
+so such questions are embedded after diacritic restoration (knowledge/diacritics.py).
+The fused score is also what the answerer's confidence thresholds apply to.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from bot.vietnamese import has_diacritics
+from bot.vietnamese import nfc
 from knowledge.build_index import INDEX_DIR, current_index_dir
 from knowledge.corpus import FaqEntry, Passage
+from knowledge.diacritics import DiacriticRestorer, needs_restoration
 from knowledge.embedder import Embedder, load_settings
 from knowledge.lexical import BM25Index, analyze
 
@@ -29,11 +32,9 @@ class Hit:
 
     kind: str  # "faq" | "passage"
     id: str
-    fused: float
+    fused: float  # dense_weight * dense + lexical_weight * lexical
     dense: float  # best cosine similarity
     lexical: float  # BM25 score / best possible for this query (0..1)
-    dense_rank: Optional[int]
-    lexical_rank: Optional[int]
     faq: Optional[FaqEntry] = None
     passage: Optional[Passage] = None
 
@@ -41,7 +42,7 @@ class Hit:
 @dataclass
 class Retrieval:
     query: str
-    accented: bool
+    embedded_as: str  # the query after diacritic restoration, as the model saw it
     faq: List[Hit]
     passages: List[Hit]
 
@@ -63,14 +64,11 @@ class LoadedIndex:
         self.faq_lexical = BM25Index(data["faq_terms"])
         self.passage_lexical = BM25Index(data["passage_terms"])
         self.faq_by_id = {entry.id: entry for entry in self.faq}
-
-
-def _ranks(scores: np.ndarray, top: int) -> Dict[int, int]:
-    """Rank (1-based) of the best ``top`` items with a positive score."""
-    if scores.size == 0:
-        return {}
-    order = np.argsort(-scores, kind="stable")[:top]
-    return {int(i): r + 1 for r, i in enumerate(order) if scores[i] > 0}
+        self.restorer = DiacriticRestorer(
+            [q for entry in self.faq for q in entry.questions]
+            + [entry.answer for entry in self.faq]
+            + [p.text for p in self.passages]
+        )
 
 
 class Retriever:
@@ -109,56 +107,39 @@ class Retriever:
         """Rank FAQ entries and passages; ``mode`` "dense"/"lexical" is for benchmarks."""
         index = self.index
         fusion = self.settings["fusion"]
-        accented = has_diacritics(query)
-        lexical_weight = float(fusion["lexical_weight" if accented else "lexical_weight_unaccented"])
-        dense_weight = float(fusion["dense_weight"])
-        if mode == "dense":
-            lexical_weight = 0.0
-        elif mode == "lexical":
-            dense_weight = 0.0
+        dense_weight = 0.0 if mode == "lexical" else float(fusion["dense_weight"])
+        lexical_weight = 0.0 if mode == "dense" else float(fusion["lexical_weight"])
+        query = nfc(query)
+        embedded_as = index.restorer.restore(query) if needs_restoration(query) else query
         terms = analyze(query)
-        vector = self.embedder.encode_query(query).reshape(1, -1)
-        depth = max(top * 5, 50)
+        vector = self.embedder.encode_query(embedded_as).reshape(1, -1)
 
         faq_dense = np.zeros(len(index.faq), dtype=np.float32)
         if index.faq_dense.ntotal:
-            similarities, key_ids = index.faq_dense.search(vector, min(depth * 4, index.faq_dense.ntotal))
-            for similarity, key_id in zip(similarities[0], key_ids[0]):
-                if key_id >= 0:
-                    entry = index.faq_keys[key_id]
-                    faq_dense[entry] = max(faq_dense[entry], similarity)
+            similarities, key_ids = index.faq_dense.search(vector, index.faq_dense.ntotal)
+            valid = key_ids[0] >= 0
+            np.maximum.at(faq_dense, index.faq_keys[key_ids[0][valid]], similarities[0][valid])
         passage_dense = np.zeros(len(index.passages), dtype=np.float32)
         if index.passage_dense.ntotal:
-            similarities, ids = index.passage_dense.search(vector, min(depth, index.passage_dense.ntotal))
+            similarities, ids = index.passage_dense.search(vector, index.passage_dense.ntotal)
             passage_dense[ids[0][ids[0] >= 0]] = similarities[0][ids[0] >= 0]
 
-        faq_hits = self._fuse("faq", faq_dense, index.faq_lexical, terms, top, depth,
-                              dense_weight, lexical_weight)
-        passage_hits = self._fuse("passage", passage_dense, index.passage_lexical, terms, top, depth,
-                                  dense_weight, lexical_weight)
+        faq_hits = _fuse("faq", faq_dense, index.faq_lexical, terms, top, dense_weight, lexical_weight)
+        passage_hits = _fuse("passage", passage_dense, index.passage_lexical, terms, top,
+                             dense_weight, lexical_weight)
         for hit in faq_hits:
             hit.faq = index.faq[int(hit.id)]
             hit.id = hit.faq.id
         for hit in passage_hits:
             hit.passage = index.passages[int(hit.id)]
             hit.id = hit.passage.id
-        return Retrieval(query, accented, faq_hits, passage_hits)
+        return Retrieval(query, embedded_as, faq_hits, passage_hits)
 
-    def _fuse(self, kind: str, dense: np.ndarray, lexical_index: BM25Index, terms: Sequence[str],
-              top: int, depth: int, dense_weight: float, lexical_weight: float) -> List[Hit]:
-        k = float(self.settings["fusion"]["rrf_k"])
-        lexical = lexical_index.scores(terms)
-        best_possible = lexical_index.max_score(terms) or 1.0
-        dense_ranks = _ranks(dense, depth)
-        lexical_ranks = _ranks(lexical, depth)
-        fused: Dict[int, float] = {}
-        for weight, ranks in ((dense_weight, dense_ranks), (lexical_weight, lexical_ranks)):
-            if weight > 0:
-                for item, rank in ranks.items():
-                    fused[item] = fused.get(item, 0.0) + weight / (k + rank)
-        best = sorted(fused.items(), key=lambda pair: -pair[1])[:top]
-        return [
-            Hit(kind, str(item), score, float(dense[item]), float(lexical[item]) / best_possible,
-                dense_ranks.get(item), lexical_ranks.get(item))
-            for item, score in best
-        ]
+
+def _fuse(kind: str, dense: np.ndarray, lexical_index: BM25Index, terms: Sequence[str], top: int,
+          dense_weight: float, lexical_weight: float) -> List[Hit]:
+    """The ``top`` units by weighted sum of cosine and normalised BM25."""
+    lexical = lexical_index.scores(terms) / (lexical_index.max_score(terms) or 1.0)
+    fused = dense_weight * dense + lexical_weight * lexical
+    best = np.argsort(-fused, kind="stable")[:top]
+    return [Hit(kind, str(int(i)), float(fused[i]), float(dense[i]), float(lexical[i])) for i in best]

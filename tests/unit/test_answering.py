@@ -1,0 +1,57 @@
+"""Answers from the real index: sourced when sure, silent when not, follow-ups kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.answering import SOURCE_PREFIX, Answerer, trim_to_answer
+from knowledge.corpus import load_faq
+from knowledge.retriever import Retriever
+from knowledge.tables import PolicyTables
+
+FAQ = load_faq()
+
+
+@pytest.fixture(scope="module")
+def answerer() -> Answerer:
+    retriever = Retriever()
+    assert retriever.available, "run scripts/setup.sh to build the index"
+    return Answerer(retriever, PolicyTables.load())
+
+
+def test_every_faq_answer_carries_a_source_line(answerer):
+    for entry in FAQ:
+        message = answerer.from_faq(entry).message()
+        assert f"\n\n{SOURCE_PREFIX}" in message, entry.id
+        assert "{{" not in message, entry.id
+
+
+def test_an_faq_question_is_answered_by_its_own_entry(answerer):
+    misses = [e.id for e in FAQ if answerer.answer(e.question).answer_id != e.id]
+    # Near-duplicate entries may answer each other's question; almost all must be exact.
+    assert len(misses) <= len(FAQ) * 0.05, misses
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Giá vàng hôm nay bao nhiêu?", "công thức nấu phở bò", "What is the capital of France?", "asdkjh qwe zxc"],
+)
+def test_unrelated_questions_get_no_answer(answerer, question):
+    answer = answerer.answer(question)
+    assert answer.kind == "unsure"
+    assert SOURCE_PREFIX not in answer.message()
+
+
+def test_follow_up_keeps_the_topic_and_switches_programme(answerer):
+    tables = PolicyTables.load()
+    first = answerer.answer("Lãi suất cho vay hộ nghèo là bao nhiêu?")
+    assert tables.figure("ho_ngheo", "rate").text in first.text
+    follow = answerer.answer("còn hộ cận nghèo thì sao?", previous_answer_id=first.answer_id)
+    assert follow.kind == "faq"
+    assert tables.figure("ho_can_ngheo", "rate").text in follow.text
+
+
+def test_passages_are_trimmed_to_the_relevant_sentences():
+    text = "Câu một nói về thời tiết. Lãi suất hộ nghèo được quy định rõ. Câu ba nói về bóng đá. Câu bốn về âm nhạc."
+    trimmed = trim_to_answer(text, "lãi suất hộ nghèo", keep=1)
+    assert trimmed == "Lãi suất hộ nghèo được quy định rõ."
