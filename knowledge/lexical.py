@@ -58,6 +58,9 @@ class BM25Index:
 
     def __init__(self, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75):
         self.size = len(documents)
+        # Weight of a term no document has, had it matched one average document once:
+        # counted in max_score so a query full of unknown words cannot look covered.
+        self._unseen_weight = math.log(1.0 + (self.size + 0.5) / 0.5) * (k1 + 1.0) / (1.0 + k1)
         lengths = np.array([len(d) for d in documents], dtype=np.float32)
         average = float(lengths.mean()) if self.size else 1.0
         postings: Dict[str, List[Tuple[int, int]]] = defaultdict(list)
@@ -83,4 +86,8 @@ class BM25Index:
 
     def max_score(self, query_terms: Sequence[str]) -> float:
         """Score a document containing every query term would get (for normalising)."""
-        return float(sum(float(p[1].max()) for t in set(query_terms) if (p := self._postings.get(t)) is not None))
+        total = 0.0
+        for term in set(query_terms):
+            posting = self._postings.get(term)
+            total += float(posting[1].max()) if posting is not None else self._unseen_weight
+        return total
