@@ -11,7 +11,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import knowledge_service
 from knowledge.advisor import advice_message
-from knowledge.answering import UNAVAILABLE_TEXT
+from knowledge.answering import SOURCE_PREFIX, UNAVAILABLE_TEXT
+from knowledge.black_credit import assess
 
 TIERS = {"ho_ngheo", "ho_can_ngheo", "ho_moi_thoat_ngheo", "ho_muc_song_trung_binh", "khong_thuoc_dien"}
 
@@ -20,24 +21,51 @@ def _buttons(questions: List[str]) -> List[Dict[str, str]]:
     return [{"title": q, "payload": q} for q in questions]
 
 
+BLACK_CREDIT_INTENTS = {"black_credit_victim", "ask_black_credit"}
+ADVISOR_BUTTON = {"title": "Tôi có được vay vốn chính sách không?", "payload": "Tôi có được vay vốn chính sách không?"}
+
+
 class ActionAnswerKnowledge(Action):
-    """Answers a policy or black-credit question from the FAQ and documents, with sources."""
+    """Answers a policy or black-credit question from the FAQ and documents, with sources.
+
+    When the message describes a loan ("vay 5 triệu sau 7 ngày trả 15 triệu") it first
+    shows the real yearly rate against the legal limits; if a number is missing it asks
+    for it and remembers the description until the next message completes it.
+    """
 
     def name(self) -> Text:
         return "action_answer_knowledge"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
+        question = tracker.latest_message.get("text") or ""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        pending = tracker.get_slot("pending_loan")
+        events: List[EventType] = []
+        tables = knowledge_service.tables()
+        if pending or intent in BLACK_CREDIT_INTENTS:
+            described = f"{pending} {question}" if pending else question
+            assessment = assess(described, tables)
+            if assessment is not None and (assessment.annual_rate is not None or not pending):
+                events.append(SlotSet("pending_loan", described if assessment.asks_for_number else None))
+                if assessment.asks_for_number:
+                    dispatcher.utter_message(text=assessment.text)
+                    return events
+                dispatcher.utter_message(text=f"{assessment.text}\n\n{SOURCE_PREFIX}{'; '.join(s for s in assessment.sources if s)}")
+            elif pending:
+                events.append(SlotSet("pending_loan", None))
         answerer = knowledge_service.answerer()
         if answerer is None:
             dispatcher.utter_message(text=UNAVAILABLE_TEXT)
-            return []
-        question = tracker.latest_message.get("text") or ""
-        answer = answerer.answer(question, tracker.get_slot("last_answer_id"))
-        dispatcher.utter_message(text=answer.message(), buttons=_buttons(answer.suggestions))
+            return events
+        answer = answerer.answer(question, tracker.get_slot("last_answer_id"), follow_up=intent == "follow_up")
+        buttons = _buttons(answer.suggestions)
+        if intent == "black_credit_victim":
+            buttons.append(ADVISOR_BUTTON)  # the legal way out: hand over to the advisor
+        dispatcher.utter_message(text=answer.message(), buttons=buttons)
         if answer.kind == "faq":
-            return [SlotSet("last_answer_id", answer.answer_id)]
-        return []
+            events.append(SlotSet("last_answer_id", answer.answer_id))
+        return events
 
 
 class ValidateEligibilityForm(FormValidationAction):

@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional
 
 from bot.lexicon import load_lexicon
 from bot.vietnamese import fold, nfc
+from knowledge.corpus import FaqEntry
 from knowledge.lexical import analyze
 from knowledge.retriever import Hit, Retrieval, Retriever
 from knowledge.tables import PolicyTables
@@ -87,13 +88,15 @@ class Answerer:
         self.tables = tables
         self.thresholds = (settings or retriever.settings)["answering"]
 
-    def answer(self, question: str, previous_answer_id: Optional[str] = None) -> Answer:
+    def answer(self, question: str, previous_answer_id: Optional[str] = None,
+               follow_up: bool = False) -> Answer:
+        """Answer a question; ``follow_up`` says NLU read it as "còn … thì sao?"."""
         question = nfc(question).strip()
         if not self.retriever.available:
             return Answer("unavailable", UNAVAILABLE_TEXT, reason="index missing")
-        follow_up = self._follow_up(question, previous_answer_id)
-        if follow_up is not None:
-            return follow_up
+        switched = self._follow_up(question, previous_answer_id, follow_up)
+        if switched is not None:
+            return switched
         retrieval = self.retriever.search(question)
         best_faq = retrieval.faq[0] if retrieval.faq else None
         if best_faq is not None and self._confident(best_faq, "faq"):
@@ -113,7 +116,7 @@ class Answerer:
                       confidence=self._confidence(best_faq) if best_faq else 0.0,
                       reason="no FAQ entry or passage above the confidence thresholds")
 
-    def from_faq(self, entry) -> Answer:
+    def from_faq(self, entry: FaqEntry) -> Answer:
         """An FAQ entry's answer with figures rendered and all sources cited."""
         rendered = self.tables.render(entry.answer)
         text = rendered.text
@@ -145,14 +148,13 @@ class Answerer:
                       confidence=self._confidence(hit), reason=self._why(hit))
 
     # -- follow-ups ---------------------------------------------------------------------
-    def _follow_up(self, question: str, previous_answer_id: Optional[str]) -> Optional[Answer]:
-        """ "còn hộ cận nghèo thì sao?" after an FAQ answer → same topic, new programme."""
-        if not previous_answer_id or len(question.split()) > 10:
+    def _follow_up(self, question: str, previous_answer_id: Optional[str], flagged: bool) -> Optional[Answer]:
+        """ "còn hộ cận nghèo thì sao?" after an FAQ answer → same topic, new group."""
+        if not previous_answer_id or len(question.split()) > 12:
             return None
         index = self.retriever.index
         previous = index.faq_by_id.get(previous_answer_id)
-        folded = fold(question)
-        if previous is None or not _FOLLOW_UP_RE.search(folded):
+        if previous is None or not (flagged or _FOLLOW_UP_RE.search(fold(question))):
             return None
         programmes = [
             ENTITY_PROGRAMME[span.term.value]
@@ -164,11 +166,20 @@ class Answerer:
                 continue
             for entry in index.faq:
                 if entry.topic == previous.topic and programme in entry.programmes and len(entry.programmes) <= 2:
-                    answer = self.from_faq(entry)
-                    answer.reason = f"follow-up of {previous.id}: same topic '{entry.topic}', programme {programme}"
-                    answer.confidence = 1.0
-                    return answer
+                    return self._switched(entry, previous, f"programme {programme}")
+        # No known group named: search the previous question together with this one,
+        # and keep the result only if it stays on the same topic.
+        retrieval = self.retriever.search(f"{previous.question} {question}", top=3)
+        for hit in retrieval.faq:
+            if hit.faq.id != previous.id and hit.faq.topic == previous.topic and self._confident(hit, "suggest"):
+                return self._switched(hit.faq, previous, f"combined search, fused {hit.fused:.3f}")
         return None
+
+    def _switched(self, entry: FaqEntry, previous: FaqEntry, how: str) -> Answer:
+        answer = self.from_faq(entry)
+        answer.reason = f"follow-up of {previous.id} (topic '{entry.topic}'): {how}"
+        answer.confidence = 1.0
+        return answer
 
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?;:])\s+|\n+")

@@ -26,14 +26,14 @@ PERIOD_WORDS = {"ngay": "ngày", "tuan": "tuần", "thang": "tháng", "nam": "n�
 _NUMBER = r"\d+(?:[.,]\d+)*"
 # "5 triệu", "5tr", "1tr5", "500k", "500 nghìn", "2 củ", "10.000.000đ", "2 triệu rưỡi"
 _MONEY_RE = re.compile(
-    rf"(?P<num>{_NUMBER})\s*(?:(?P<unit>trieu|tr|cu|k|nghin|ngan|ng|d|dong|vnd)(?:(?P<tail>\d)(?!\d)|\b)(?P<ruoi>\s+ruoi)?)?"
+    rf"(?P<num>{_NUMBER})\s*(?:(?P<unit>trieu|tr|cu|k|nghin|ngan|ng|d|dong|vnd)(?:(?P<tail>\d)(?!\d)|\b(?:\s(?P<tail2>\d)(?![\d.,])(?!\s*(?:%|ngay|tuan|thang|nam|ky|lan|nguoi)))?)(?P<ruoi>\s+ruoi)?)?"
 )
 def _period(name: str) -> str:
     """A named group matching a period word."""
     return rf"(?P<{name}>ngay|tuan|thang|nam)"
 
 
-_MONEY = rf"{_NUMBER}\s*(?:k|nghin|ngan|trieu|tr|cu)(?:\d(?!\d)|\b)"
+_MONEY = rf"{_NUMBER}\s*(?:k|nghin|ngan|(?:trieu|tr|cu)(?:\s?\d(?![\d.,])(?!\s*(?:%|ngay|tuan|thang|nam|ky|lan|nguoi)))?)(?:\d(?!\d)|\b)"
 _PERCENT_RE = re.compile(rf"(?P<num>{_NUMBER})\s*(?:%|phan tram)\s*(?:/|mot|1|moi|trong|\s)*\s*{_period('p')}")
 # "3 nghìn 1 triệu 1 ngày", "3k/1tr/ngày", "lãi 3 nghìn trên 1 triệu mỗi ngày"
 _PER_MILLION_RE = re.compile(
@@ -70,8 +70,9 @@ def _money_value(match: "re.Match[str]") -> float:
     value = _number(match.group("num"))
     if unit in ("trieu", "tr", "cu"):
         value *= 1_000_000
-        if match.group("tail"):
-            value += int(match.group("tail")) * 100_000
+        tail = match.group("tail") or match.group("tail2")
+        if tail:  # "1tr5", "1 triệu 2": the digit after the unit is hundreds of thousands
+            value += int(tail) * 100_000
         if match.group("ruoi"):
             value += 500_000
     elif unit in ("k", "nghin", "ngan", "ng"):
@@ -93,9 +94,11 @@ def _fmt_money(value: float) -> str:
 
 
 def fmt_percent(value: float) -> str:
-    """Vietnamese number style: 2.433,3%."""
-    text = f"{value:,.1f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    return text.removesuffix(",0") + "%"
+    """Vietnamese number style: 2.433,3% (two decimals below 10%: 0,84%)."""
+    text = f"{value:,.{2 if abs(value) < 10 else 1}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    if "," in text:
+        text = text.rstrip("0").rstrip(",")
+    return text + "%"
 
 
 def _amounts(folded: str) -> List[Tuple[float, int, int]]:
@@ -174,9 +177,8 @@ def read_loan(message: str) -> Optional[LoanReading]:
     principal = amounts[0][0]
     received, fee_steps = _received(folded, principal)
 
-    instalment = _INSTALMENT_RE.search(folded)
-    payment = parse_money(instalment.group("money") or instalment.group("money2")) if instalment else None
-    if instalment and payment and payment < principal:
+    instalment, payment = _instalment(folded, principal)
+    if instalment is not None and payment is not None:
         period = instalment.group("p") or instalment.group("p2")
         count = _count(folded, period, exclude=instalment.span())
         if count is None:
@@ -221,6 +223,17 @@ def read_loan(message: str) -> Optional[LoanReading]:
             f"Quy ra năm: {fmt_percent(share)} × {_periods_per_year(period)}{per} ≈ {fmt_percent(annual)}/năm.",
         ])
     return LoanReading(missing="Anh/chị cho biết thêm: phải trả lại tổng cộng bao nhiêu tiền, hoặc lãi bao nhiêu mỗi ngày/tháng, và trong bao lâu?")
+
+
+def _instalment(folded: str, principal: float) -> Tuple[Optional["re.Match[str]"], Optional[float]]:
+    """The first "mỗi ngày góp X" whose X is smaller than the loan (so not the loan itself)."""
+    position = 0
+    while (match := _INSTALMENT_RE.search(folded, position)) is not None:
+        payment = parse_money(match.group("money") or match.group("money2") or "")
+        if payment and payment < principal:
+            return match, payment
+        position = match.start() + 1  # matches may overlap ("góp 3 triệu mỗi tuần góp 500k")
+    return None, None
 
 
 def _periods_per_year(period: str) -> str:

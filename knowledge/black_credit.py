@@ -1,0 +1,57 @@
+"""What the bot tells someone about a loan they describe: the real rate and the law.
+
+Reads the loan with knowledge/loan_calculator.py and compares the yearly rate with the
+two legal limits in facts.yml (civil cap, criminal threshold), so the figures and
+their sources live in one place. The reply shows the arithmetic in a line or two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+from knowledge.loan_calculator import fmt_percent, read_loan
+from knowledge.tables import PolicyTables
+
+CIVIL_CAP = "civil_interest_cap"
+CRIMINAL_THRESHOLD = "criminal_usury_threshold"
+
+
+@dataclass
+class Assessment:
+    """The calculation as the citizen reads it, or the question for a missing number."""
+
+    text: str
+    sources: List[str] = field(default_factory=list)
+    annual_rate: Optional[float] = None
+    asks_for_number: bool = False
+
+
+def assess(message: str, tables: PolicyTables) -> Optional[Assessment]:
+    """None when the message states no loan terms at all."""
+    reading = read_loan(message)
+    if reading is None:
+        return None
+    if reading.missing:
+        return Assessment(f"Để tính lãi thật của khoản vay, tôi cần thêm một con số. {reading.missing}",
+                          asks_for_number=True)
+    cap = tables.figure("facts", CIVIL_CAP)
+    threshold = tables.figure("facts", CRIMINAL_THRESHOLD)
+    cap_value = float(tables.facts[CIVIL_CAP]["value"])
+    threshold_value = float(tables.facts[CRIMINAL_THRESHOLD]["value"])
+    rate = float(reading.annual_rate or 0.0)
+    lines = ["Tính thử khoản vay anh/chị kể:", *(f"- {step}" for step in reading.steps)]
+    if rate > threshold_value:
+        times = f"{rate / cap_value:,.0f}".replace(",", ".")
+        lines.append(
+            f"Kết quả: khoảng {fmt_percent(rate)}/năm, gấp {times} lần mức trần {cap.text} theo Bộ luật Dân sự "
+            f"và vượt ngưỡng bị xử lý hình sự ({threshold.text}). Đây là dấu hiệu cho vay nặng lãi."
+        )
+    elif rate > cap_value:
+        lines.append(
+            f"Kết quả: khoảng {fmt_percent(rate)}/năm, vượt mức trần {cap.text} theo Bộ luật Dân sự; "
+            "phần lãi vượt quá không có hiệu lực."
+        )
+    else:
+        lines.append(f"Kết quả: khoảng {fmt_percent(rate)}/năm, không vượt mức trần {cap.text} theo Bộ luật Dân sự.")
+    return Assessment("\n".join(lines), [cap.citation(), threshold.citation()], annual_rate=rate)

@@ -1,0 +1,131 @@
+"""The black-credit calculator on the ways people state loans.
+
+Expected yearly rates are worked out here by hand (simple yearly rate: periodic rate
+× periods per year; instalment loans by the internal rate of return), independently
+of the calculator's code, and compared to 0.1 percentage point.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.black_credit import assess
+from knowledge.loan_calculator import parse_money, read_loan
+from knowledge.tables import PolicyTables
+
+WEEKS = 365 / 7
+MONTHS = 12
+
+
+def irr_annual(received: float, payment: float, count: int, periods_per_year: float) -> float:
+    """Reference IRR by Newton's method (a different algorithm from the calculator's)."""
+    rate = 0.01
+    for _ in range(100):
+        value = payment * (1 - (1 + rate) ** -count) / rate - received
+        derivative = payment * (count * (1 + rate) ** (-count - 1) / rate - (1 - (1 + rate) ** -count) / rate**2)
+        rate -= value / derivative
+    return rate * periods_per_year * 100
+
+
+CASES = [
+    # stated rate per period
+    ("lãi 5%/tháng", 5 * MONTHS),
+    ("vay 10tr lãi 5% một tháng", 60.0),
+    ("lai suat 2%/tuan", 2 * WEEKS),
+    ("lãi 0,5% một ngày", 0.5 * 365),
+    ("lãi 1.5% mỗi ngày", 1.5 * 365),
+    ("cho vay lãi 30% một năm", 30.0),
+    ("lãi 15 phần trăm mỗi tháng", 15 * 12),
+    ("lãi 18%/năm", 18.0),
+    # thousand per million per period
+    ("3 nghìn 1 triệu 1 ngày", 0.3 * 365),
+    ("lai 3k/1tr/ngay", 0.3 * 365),
+    ("lãi 2 ngàn trên 1 triệu mỗi ngày", 0.2 * 365),
+    ("5k 1 triệu 1 ngày", 0.5 * 365),
+    ("10 nghìn một triệu một tuần", 1.0 * WEEKS),
+    ("50k/1tr/thang", 5.0 * 12),
+    # lump sum after a period
+    ("vay app 5 triệu sau 7 ngày đòi 15 triệu", 200 * 365 / 7),
+    ("vay 1tr5 sau 2 tuần trả 2 triệu", (0.5 / 1.5) * 100 * WEEKS / 2),
+    ("vay 2 triệu rưỡi 1 tuần trả 3 triệu", 20 * WEEKS),
+    ("vay 500k tuần sau trả 700k", 40 * WEEKS),
+    ("vay 3 củ sau 1 tháng trả 4 củ", (1 / 3) * 100 * 12),
+    ("vay 10.000.000đ sau 30 ngày trả 12.000.000đ", 20 * 365 / 30),
+    ("vay app 2tr trong 14 ngày phải trả 3tr", 50 * 365 / 14),
+    ("vay 4 trieu 10 ngay sau tra 5 trieu", 25 * 365 / 10),
+    ("muon 1 trieu mai tra 1 trieu 1", 10 * 365),
+    ("vay 20 triệu sau 1 năm trả 23 triệu", 15.0),
+    # fees kept back at disbursement
+    ("vay 10 triệu nhưng chỉ nhận 8 triệu, sau 30 ngày trả 10 triệu", 25 * 365 / 30),
+    ("vay 10 triệu bị trừ phí 1,5 triệu, 1 tháng sau trả 11 triệu", (2.5 / 8.5) * 100 * 12),
+    ("vay app 3 triệu thực nhận 2 triệu 4, 7 ngày sau phải trả 3 triệu", (0.6 / 2.4) * 100 * 365 / 7),
+    ("vay 5tr phí hồ sơ 1tr sau 2 tuần trả 5tr", (1 / 4) * 100 * WEEKS / 2),
+    ("vay 10 triệu phí 10% sau 1 tháng trả 11 triệu", (2 / 9) * 100 * 12),
+    # daily / weekly instalments ("bốc họ")
+    ("bốc họ 10 triệu góp 40 ngày mỗi ngày 300 nghìn", irr_annual(10e6, 300e3, 40, 365)),
+    ("boc ho 5 cu, 1 ngay gop 150k trong 40 ngay", irr_annual(5e6, 150e3, 40, 365)),
+    ("vay 10.000.000đ mỗi ngày góp 250.000đ trong 50 ngày", irr_annual(10e6, 250e3, 50, 365)),
+    ("bốc 20 triệu, góp 600k/ngày trong 40 ngày", irr_annual(20e6, 600e3, 40, 365)),
+    ("vay góp 3 triệu mỗi tuần góp 500 nghìn trong 8 tuần", irr_annual(3e6, 500e3, 8, WEEKS)),
+    ("vay 12 triệu trả góp mỗi tháng 1 triệu 2 trong 12 tháng", irr_annual(12e6, 1.2e6, 12, 12)),
+    ("bốc họ 10tr nhận 9tr góp 40 ngày mỗi ngày 300k", irr_annual(9e6, 300e3, 40, 365)),
+    # interest paid every period
+    ("vay 20 cu moi thang tra lai 2 trieu", 10 * 12),
+    ("vay 30 triệu lãi 2 triệu mỗi tháng", (2 / 30) * 100 * 12),
+    ("vay 10 triệu mỗi ngày đóng lãi 100 nghìn", 1 * 365),
+    ("vay 50 triệu mỗi tuần trả lãi 2 triệu", 4 * WEEKS),
+    ("vay 5 trieu lai 50k/ngay", 1 * 365),
+    ("vay 100 triệu mỗi tháng lãi 1 triệu", 12.0),
+]
+
+
+@pytest.mark.parametrize("message, expected", CASES, ids=[c[0] for c in CASES])
+def test_yearly_rate(message, expected):
+    reading = read_loan(message)
+    assert reading is not None and reading.missing is None, reading
+    assert reading.annual_rate == pytest.approx(expected, abs=0.1)
+    assert reading.steps, "the arithmetic is shown"
+
+
+MISSING = [
+    ("vay app 5 triệu giờ đòi 15 triệu", "bao lâu"),
+    ("vay 2 triệu giờ nó bắt trả 4 triệu", "bao lâu"),
+    ("bốc họ 10 triệu mỗi ngày góp 300k", "bao nhiêu ngày"),
+    ("vay 5 triệu lãi cao quá", "bao nhiêu"),
+    ("vay app 3tr", "bao nhiêu"),
+]
+
+
+@pytest.mark.parametrize("message, asks", MISSING, ids=[m[0] for m in MISSING])
+def test_asks_for_the_missing_number(message, asks):
+    reading = read_loan(message)
+    assert reading is not None and reading.annual_rate is None
+    assert asks in reading.missing
+
+
+@pytest.mark.parametrize("message", ["tôi bị đòi nợ khủng bố", "tín dụng đen là gì", "lãi suất hộ nghèo bao nhiêu"])
+def test_no_loan_terms_no_calculation(message):
+    assert read_loan(message) is None
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("5 triệu", 5e6), ("5tr", 5e6), ("1tr5", 1.5e6), ("500k", 5e5), ("2 củ", 2e6), ("300 nghìn", 3e5),
+     ("10.000.000đ", 1e7), ("2 triệu rưỡi", 2.5e6), ("1,5 triệu", 1.5e6), ("200 ngàn", 2e5)],
+)
+def test_money(text, value):
+    from bot.vietnamese import fold
+
+    assert parse_money(fold(text)) == pytest.approx(value)
+
+
+def test_verdict_compares_with_both_legal_limits():
+    tables = PolicyTables.load()
+    over = assess("vay app 5 triệu sau 7 ngày đòi 15 triệu", tables)
+    assert over.annual_rate > float(tables.facts["criminal_usury_threshold"]["value"])
+    assert tables.figure("facts", "criminal_usury_threshold").text in over.text
+    assert "Điều 468" in " ".join(over.sources) and "Điều 201" in " ".join(over.sources)
+    between = assess("vay 30 triệu lãi 2 triệu mỗi tháng", tables)
+    assert "vượt mức trần" in between.text and "hình sự" not in between.text
+    legal = assess("lãi 18%/năm", tables)
+    assert "không vượt" in legal.text
