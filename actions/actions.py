@@ -13,6 +13,7 @@ from actions import knowledge_service
 from knowledge.advisor import advice_message
 from knowledge.answering import SOURCE_PREFIX, UNAVAILABLE_TEXT
 from knowledge.black_credit import assess
+from knowledge.eligibility import ASKED_CONDITIONS, questions_to_ask
 
 TIERS = {"ho_ngheo", "ho_can_ngheo", "ho_moi_thoat_ngheo", "ho_muc_song_trung_binh", "khong_thuoc_dien"}
 
@@ -48,12 +49,13 @@ class ActionAnswerKnowledge(Action):
             assessment = assess(described, tables)
             if assessment is not None and (assessment.annual_rate is not None or not pending):
                 events.append(SlotSet("pending_loan", described if assessment.asks_for_number else None))
+                events.append(SlotSet("loan_awaiting_number", assessment.asks_for_number))
                 if assessment.asks_for_number:
                     dispatcher.utter_message(text=assessment.text)
                     return events
                 dispatcher.utter_message(text=f"{assessment.text}\n\n{SOURCE_PREFIX}{'; '.join(s for s in assessment.sources if s)}")
             elif pending:
-                events.append(SlotSet("pending_loan", None))
+                events += [SlotSet("pending_loan", None), SlotSet("loan_awaiting_number", False)]
         answerer = knowledge_service.answerer()
         if answerer is None:
             dispatcher.utter_message(text=UNAVAILABLE_TEXT)
@@ -69,10 +71,25 @@ class ActionAnswerKnowledge(Action):
 
 
 class ValidateEligibilityForm(FormValidationAction):
-    """Accepts only values the advisor knows; anything else is asked again."""
+    """Asks only what the answer depends on; accepts only values the advisor knows.
+
+    After the household tier and the purpose, it asks the few conditions that decide
+    between the programmes found (e.g. "đã có giấy báo trúng tuyển chưa?" for a study
+    loan), and nothing else.
+    """
 
     def name(self) -> Text:
         return "validate_eligibility_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        tier = tracker.get_slot("household_tier")
+        purpose = tracker.get_slot("loan_purpose")
+        if not tier or not purpose:
+            return domain_slots
+        known_slots = set(domain.get("slots", {}))
+        conditions = questions_to_ask(knowledge_service.tables(), tier, purpose)
+        return domain_slots + [c for c in conditions if c in known_slots and c not in domain_slots]
 
     def validate_household_tier(self, slot_value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -100,5 +117,6 @@ class ActionAdviseEligibility(Action):
                   domain: DomainDict) -> List[EventType]:
         tier: Optional[str] = tracker.get_slot("household_tier")
         purpose: Optional[str] = tracker.get_slot("loan_purpose")
-        dispatcher.utter_message(text=advice_message(knowledge_service.tables(), tier, purpose))
+        conditions = {name: tracker.get_slot(name) for name in ASKED_CONDITIONS if name in domain.get("slots", {})}
+        dispatcher.utter_message(text=advice_message(knowledge_service.tables(), tier, purpose, conditions))
         return []

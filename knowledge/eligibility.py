@@ -51,6 +51,14 @@ CONDITION_NAMES = {
 # Conditions a citizen can easily fulfil after the answer (joining a group): stated
 # in the answer but not asked about.
 CONDITIONS_TO_STATE = {"thanh_vien_to_tkvv"}
+# Conditions the advisor asks about, in this order, when a programme found for the
+# tier and purpose depends on them. Conditions of programmes for special groups
+# (ex-prisoners, listed disadvantaged communes) are not asked of everyone: the answer
+# names those programmes with their condition instead.
+ASKED_CONDITIONS = (
+    "thoat_ngheo_duoi_3_nam", "dang_hoc", "nong_thon", "chua_co_cong_trinh",
+    "hop_dong_di_lam_nuoc_ngoai", "dtts_vung_dbkk",
+)
 
 
 @dataclass
@@ -99,3 +107,9 @@ def options(tables: PolicyTables, tier: str, purpose: str,
 def _rate(programme: Mapping[str, Any]) -> float:
     value = programme.get("rate", {}).get("value")
     return float(value) if isinstance(value, (int, float)) else 99.0
+
+
+def questions_to_ask(tables: PolicyTables, tier: str, purpose: str) -> List[str]:
+    """The conditions, in asking order, that decide between the programmes found."""
+    needed = {c for option in options(tables, tier, purpose) for c in option.unknown}
+    return [c for c in ASKED_CONDITIONS if c in needed]
