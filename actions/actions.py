@@ -60,7 +60,10 @@ class ActionAnswerKnowledge(Action):
         if answerer is None:
             dispatcher.utter_message(text=UNAVAILABLE_TEXT)
             return events
-        answer = answerer.answer(question, tracker.get_slot("last_answer_id"), follow_up=intent == "follow_up")
+        if intent == "black_credit_victim":
+            answer = answerer.answer_victim(question)
+        else:
+            answer = answerer.answer(question, tracker.get_slot("last_answer_id"), follow_up=intent == "follow_up")
         buttons = _buttons(answer.suggestions)
         if intent == "black_credit_victim":
             buttons.append(ADVISOR_BUTTON)  # the legal way out: hand over to the advisor
@@ -83,13 +86,13 @@ class ValidateEligibilityForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
+        basics = [s for s in domain_slots if s not in ASKED_CONDITIONS]
         tier = tracker.get_slot("household_tier")
         purpose = tracker.get_slot("loan_purpose")
         if not tier or not purpose:
-            return domain_slots
-        known_slots = set(domain.get("slots", {}))
-        conditions = questions_to_ask(knowledge_service.tables(), tier, purpose)
-        return domain_slots + [c for c in conditions if c in known_slots and c not in domain_slots]
+            return basics
+        needed = questions_to_ask(knowledge_service.tables(), tier, purpose)
+        return basics + [c for c in needed if c in domain_slots]
 
     def validate_household_tier(self, slot_value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:

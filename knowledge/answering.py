@@ -116,6 +116,16 @@ class Answerer:
                       confidence=self._confidence(best_faq) if best_faq else 0.0,
                       reason="no FAQ entry or passage above the confidence thresholds")
 
+    def answer_victim(self, message: str) -> Answer:
+        """Someone caught in black credit always gets the safety advice, never "not sure"."""
+        answer = self.answer(message)
+        entry = self.retriever.index.faq_by_id.get(answer.answer_id or "")
+        if entry is not None and entry.topic == "black_credit":
+            return answer
+        fallback = self.from_faq(self.retriever.index.faq_by_id[self.thresholds["victim_answer_id"]])
+        fallback.reason = f"black-credit victim: standard advice (retrieval gave {answer.kind} {answer.answer_id})"
+        return fallback
+
     def from_faq(self, entry: FaqEntry) -> Answer:
         """An FAQ entry's answer with figures rendered and all sources cited."""
         rendered = self.tables.render(entry.answer)

@@ -55,3 +55,10 @@ def test_passages_are_trimmed_to_the_relevant_sentences():
     text = "Câu một nói về thời tiết. Lãi suất hộ nghèo được quy định rõ. Câu ba nói về bóng đá. Câu bốn về âm nhạc."
     trimmed = trim_to_answer(text, "lãi suất hộ nghèo", keep=1)
     assert trimmed == "Lãi suất hộ nghèo được quy định rõ."
+
+
+def test_a_victim_always_gets_the_safety_advice(answerer):
+    tables = PolicyTables.load()
+    answer = answerer.answer_victim("chúng nó gọi điện cho cả họ hàng nhà em, em sợ quá")
+    assert answer.kind == "faq"
+    assert tables.figure("facts", "report_local_police").text in answer.text
