@@ -23,6 +23,8 @@ def _buttons(questions: List[str]) -> List[Dict[str, str]]:
 
 
 BLACK_CREDIT_INTENTS = {"black_credit_victim", "ask_black_credit"}
+# Intents a correction of the advisor's inputs ("à không, nhà tôi cận nghèo") comes as.
+CORRECTION_INTENTS = {"follow_up", "deny", "inform", "nlu_fallback"}
 ADVISOR_BUTTON = {"title": "Tôi có được vay vốn chính sách không?", "payload": "Tôi có được vay vốn chính sách không?"}
 
 
@@ -41,36 +43,55 @@ class ActionAnswerKnowledge(Action):
                   domain: DomainDict) -> List[EventType]:
         question = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if _corrects_the_advice(tracker):
+            return await ActionAdviseEligibility().run(dispatcher, tracker, domain)
         pending = tracker.get_slot("pending_loan")
         events: List[EventType] = []
-        tables = knowledge_service.tables()
+        victim = intent == "black_credit_victim"
         if pending or intent in BLACK_CREDIT_INTENTS:
             described = f"{pending} {question}" if pending else question
-            assessment = assess(described, tables)
+            assessment = assess(described, knowledge_service.tables())
             if assessment is not None and (assessment.annual_rate is not None or not pending):
                 events.append(SlotSet("pending_loan", described if assessment.asks_for_number else None))
                 events.append(SlotSet("loan_awaiting_number", assessment.asks_for_number))
-                if assessment.asks_for_number:
-                    dispatcher.utter_message(text=assessment.text)
-                    return events
-                dispatcher.utter_message(text=f"{assessment.text}\n\n{SOURCE_PREFIX}{'; '.join(s for s in assessment.sources if s)}")
+                sources = "; ".join(s for s in assessment.sources if s)
+                dispatcher.utter_message(text=f"{assessment.text}\n\n{SOURCE_PREFIX}{sources}" if sources else assessment.text)
+                if pending:  # the rest of the answer is about the loan first described
+                    question, victim = described, True
             elif pending:
                 events += [SlotSet("pending_loan", None), SlotSet("loan_awaiting_number", False)]
         answerer = knowledge_service.answerer()
         if answerer is None:
             dispatcher.utter_message(text=UNAVAILABLE_TEXT)
             return events
-        if intent == "black_credit_victim":
+        if victim:
             answer = answerer.answer_victim(question)
         else:
             answer = answerer.answer(question, tracker.get_slot("last_answer_id"), follow_up=intent == "follow_up")
         buttons = _buttons(answer.suggestions)
-        if intent == "black_credit_victim":
+        if victim:
             buttons.append(ADVISOR_BUTTON)  # the legal way out: hand over to the advisor
         dispatcher.utter_message(text=answer.message(), buttons=buttons)
         if answer.kind == "faq":
             events.append(SlotSet("last_answer_id", answer.answer_id))
         return events
+
+
+def _corrects_the_advice(tracker: Tracker) -> bool:
+    """True for "à không, nhà tôi cận nghèo" once the advisor has answered.
+
+    Rasa has already put the corrected value in its slot; the advice is simply given
+    again for the new values.
+    """
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if intent not in CORRECTION_INTENTS:
+        return False  # "lãi suất hộ nghèo bao nhiêu?" after the advice is a new question
+    entities = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
+    advised = any(e.get("event") == "action" and e.get("name") == "action_advise_eligibility" for e in tracker.events)
+    return (
+        advised and bool(entities & {"household_tier", "loan_purpose"})
+        and bool(tracker.get_slot("household_tier")) and bool(tracker.get_slot("loan_purpose"))
+    )
 
 
 class ValidateEligibilityForm(FormValidationAction):

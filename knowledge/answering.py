@@ -132,7 +132,10 @@ class Answerer:
         text = rendered.text
         if rendered.figures:
             text = f"{text}\n{CHECK_FIGURES_NOTE}"
-        sources = _dedupe(entry.sources + [figure.citation() for figure in rendered.figures])
+        # A figure's citation is its source plus the date it took effect: cite it once.
+        figure_sources = {figure.source for figure in rendered.figures}
+        sources = _dedupe([s for s in entry.sources if s not in figure_sources]
+                          + [figure.citation() for figure in rendered.figures])
         return Answer("faq", text, sources, answer_id=entry.id, reason="FAQ")
 
     # -- confidence -------------------------------------------------------------------

@@ -43,3 +43,11 @@ def test_stop_ends_the_advisor(bot):
     bot.say(who, "tôi có được vay vốn không")
     reply = texts(bot.say(who, "thôi hủy đi"))
     assert "dừng" in reply
+
+
+def test_a_new_question_after_the_advice_is_answered_not_re_advised(bot, tables):
+    who = sender()
+    bot.say(who, "nhà tôi hộ nghèo muốn vay nuôi bò")
+    reply = texts(bot.say(who, "Lãi suất cho vay hộ cận nghèo là bao nhiêu?"))
+    assert tables.figure("ho_can_ngheo", "rate").text in reply
+    assert "xếp theo thứ tự ưu tiên" not in reply
