@@ -45,7 +45,7 @@ def assess(message: str, tables: PolicyTables) -> Optional[Assessment]:
         times = f"{rate / cap_value:,.0f}".replace(",", ".")
         lines.append(
             f"Kết quả: khoảng {fmt_percent(rate)}/năm, gấp {times} lần mức trần {cap.text} theo Bộ luật Dân sự "
-            f"và vượt ngưỡng bị xử lý hình sự ({threshold.text}). Đây là dấu hiệu cho vay nặng lãi."
+            f"và ở mức mà người cho vay có thể bị xử lý hình sự ({threshold.text}). Đây là dấu hiệu cho vay nặng lãi."
         )
     elif rate > cap_value:
         lines.append(
