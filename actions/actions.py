@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -45,21 +45,13 @@ class ActionAnswerKnowledge(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if _corrects_the_advice(tracker):
             return await ActionAdviseEligibility().run(dispatcher, tracker, domain)
-        pending = tracker.get_slot("pending_loan")
         events: List[EventType] = []
         victim = intent == "black_credit_victim"
+        pending = tracker.get_slot("pending_loan")
         if pending or intent in BLACK_CREDIT_INTENTS:
-            described = f"{pending} {question}" if pending else question
-            assessment = assess(described, knowledge_service.tables())
-            if assessment is not None and (assessment.annual_rate is not None or not pending):
-                events.append(SlotSet("pending_loan", described if assessment.asks_for_number else None))
-                events.append(SlotSet("loan_awaiting_number", assessment.asks_for_number))
-                sources = "; ".join(s for s in assessment.sources if s)
-                dispatcher.utter_message(text=f"{assessment.text}\n\n{SOURCE_PREFIX}{sources}" if sources else assessment.text)
-                if pending:  # the rest of the answer is about the loan first described
-                    question, victim = described, True
-            elif pending:
-                events += [SlotSet("pending_loan", None), SlotSet("loan_awaiting_number", False)]
+            events, completed = self._assess_loan(dispatcher, pending, question)
+            if completed:  # the rest of the answer is about the loan first described
+                question, victim = completed, True
         answerer = knowledge_service.answerer()
         if answerer is None:
             dispatcher.utter_message(text=UNAVAILABLE_TEXT)
@@ -75,6 +67,28 @@ class ActionAnswerKnowledge(Action):
         if answer.kind == "faq":
             events.append(SlotSet("last_answer_id", answer.answer_id))
         return events
+
+
+    @staticmethod
+    def _assess_loan(dispatcher: CollectingDispatcher, pending: Optional[str],
+                     message: str) -> Tuple[List[EventType], Optional[str]]:
+        """Show the loan's real rate, or ask for its missing number.
+
+        Returns the slot events and, when this message completed a pending loan, the
+        whole loan description.
+        """
+        described = f"{pending} {message}" if pending else message
+        assessment = assess(described, knowledge_service.tables())
+        if assessment is None or (pending and assessment.annual_rate is None):
+            # Not a loan description (or still incomplete): forget the pending one.
+            return ([SlotSet("pending_loan", None), SlotSet("loan_awaiting_number", False)] if pending else []), None
+        sources = "; ".join(s for s in assessment.sources if s)
+        dispatcher.utter_message(text=f"{assessment.text}\n\n{SOURCE_PREFIX}{sources}" if sources else assessment.text)
+        events: List[EventType] = [
+            SlotSet("pending_loan", described if assessment.asks_for_number else None),
+            SlotSet("loan_awaiting_number", assessment.asks_for_number),
+        ]
+        return events, described if pending else None
 
 
 def _corrects_the_advice(tracker: Tracker) -> bool:
