@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from bot.lexicon import load_lexicon
-from bot.vietnamese import fold, nfc
+from bot.vietnamese import fold, has_diacritics, nfc
 from knowledge.corpus import FaqEntry
 from knowledge.lexical import analyze
 from knowledge.retriever import Hit, Retrieval, Retriever
@@ -34,6 +34,14 @@ SUGGESTION_INTRO = "Có thể anh/chị muốn hỏi một trong các câu dư�
 CAPABILITIES = (
     "Tôi có thể giúp về vốn vay ưu đãi của Ngân hàng Chính sách xã hội (ai được vay, lãi suất, "
     "mức vay, thời hạn, thủ tục, giấy tờ, nơi giao dịch, trả nợ) và cách phòng tránh tín dụng đen."
+)
+EMPTY_TEXT = (
+    "Tôi chưa nhận được câu hỏi nào. Anh/chị gõ câu hỏi bằng tiếng Việt, có dấu hay không dấu đều được, "
+    "ví dụ: \"Lãi suất vay hộ nghèo bao nhiêu?\""
+)
+NOT_VIETNAMESE_TEXT = (
+    "Xin lỗi, tôi chỉ hiểu tiếng Việt (có dấu hoặc không dấu). Anh/chị vui lòng hỏi bằng tiếng Việt. "
+    "Sorry, I only understand Vietnamese."
 )
 UNAVAILABLE_TEXT = (
     "Phần tra cứu tài liệu đang tạm thời gián đoạn, tôi chưa trả lời được câu này ngay. "
@@ -92,6 +100,11 @@ class Answerer:
                follow_up: bool = False) -> Answer:
         """Answer a question; ``follow_up`` says NLU read it as "còn … thì sao?"."""
         question = nfc(question).strip()
+        letters = [ch for ch in question if ch.isalpha()]
+        if not letters:
+            return Answer("unsure", EMPTY_TEXT, reason="no words in the message")
+        if sum(1 for ch in letters if ch.isascii() or has_diacritics(ch) or ch in "đĐ") < len(letters) / 2:
+            return Answer("unsure", NOT_VIETNAMESE_TEXT, reason="not written in Latin script")
         if not self.retriever.available:
             return Answer("unavailable", UNAVAILABLE_TEXT, reason="index missing")
         switched = self._follow_up(question, previous_answer_id, follow_up)

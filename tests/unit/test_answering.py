@@ -62,3 +62,14 @@ def test_a_victim_always_gets_the_safety_advice(answerer):
     answer = answerer.answer_victim("chúng nó gọi điện cho cả họ hàng nhà em, em sợ quá")
     assert answer.kind == "faq"
     assert tables.figure("facts", "report_local_police").text in answer.text
+
+
+@pytest.mark.parametrize("message", ["", "   ", "😀😀😀", "123456", "???"])
+def test_messages_without_words_get_a_prompt_not_a_guess(answerer, message):
+    answer = answerer.answer(message)
+    assert answer.kind == "unsure" and "câu hỏi" in answer.text
+
+
+@pytest.mark.parametrize("message", ["你好，我想借钱", "Привет, как дела", "こんにちは"])
+def test_other_scripts_are_told_the_bot_speaks_vietnamese(answerer, message):
+    assert "tiếng Việt" in answerer.answer(message).text
