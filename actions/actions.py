@@ -14,6 +14,7 @@ from knowledge.advisor import advice_message
 from knowledge.answering import SOURCE_PREFIX, UNAVAILABLE_TEXT
 from knowledge.black_credit import assess
 from knowledge.eligibility import ASKED_CONDITIONS, questions_to_ask
+from knowledge.province import contact_message
 
 TIERS = {"ho_ngheo", "ho_can_ngheo", "ho_moi_thoat_ngheo", "ho_muc_song_trung_binh", "khong_thuoc_dien"}
 
@@ -157,4 +158,16 @@ class ActionAdviseEligibility(Action):
         purpose: Optional[str] = tracker.get_slot("loan_purpose")
         conditions = {name: tracker.get_slot(name) for name in ASKED_CONDITIONS if name in domain.get("slots", {})}
         dispatcher.utter_message(text=advice_message(knowledge_service.tables(), tier, purpose, conditions))
+        return []
+
+
+class ActionContactHuman(Action):
+    """Where to meet a person: everywhere-valid places plus verified local details."""
+
+    def name(self) -> Text:
+        return "action_contact_human"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(text=contact_message())
         return []
