@@ -6,7 +6,8 @@ figures carry their warning, exactly as in FAQ answers.
 
 from __future__ import annotations
 
-from typing import List, Mapping, Optional
+import re
+from typing import Dict, List, Mapping, Optional
 
 from knowledge.answering import CHECK_FIGURES_NOTE, SOURCE_PREFIX
 from knowledge.eligibility import (
@@ -52,6 +53,33 @@ def _option_text(tables: PolicyTables, rank: int, option: Option, sources: List[
     return "\n".join(lines)
 
 
+# "15/2013/QĐ-TTg", "750/QĐ-TTg", "316/NHCS-KH", "39-CT/TW": a document's number.
+_DOCUMENT_NUMBER_RE = re.compile(r"\d+(?:/\d{4})?/[^\s,;()]+|\d+-[A-Z]+/[A-Z]+")
+
+
+def _split_citations(source: str) -> List[str]:
+    """Split "A, Điều 3 (x; y); B" at the semicolons outside parentheses."""
+    parts, depth, start = [], 0, 0
+    for position, char in enumerate(source):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == ";" and depth == 0:
+            parts.append(source[start:position])
+            start = position + 1
+    return parts + [source[start:]]
+
+
+def _one_per_document(sources: List[str]) -> List[str]:
+    """The first citation of each document (a programme cites the same decision for
+    its rate, cap and term; the citizen needs it once)."""
+    seen: Dict[str, str] = {}
+    for source in (part.strip() for s in sources for part in _split_citations(s)):
+        if not source:
+            continue
+        match = _DOCUMENT_NUMBER_RE.search(source)
+        seen.setdefault(match.group(0) if match else source, source)
+    return list(seen.values())
+
+
 def _special(option: Option) -> bool:
     """True when the programme needs a condition the citizen has not confirmed."""
     return any(c not in CONDITIONS_TO_STATE for c in option.unknown)
@@ -75,7 +103,7 @@ def advice_message(tables: PolicyTables, tier: Optional[str], purpose: Optional[
         if alternatives:
             sources: List[str] = []
             text += "\n\nLựa chọn gần nhất anh/chị có thể hỏi thêm:\n" + _option_text(tables, 1, alternatives[0], sources)
-            text += f"\n\n{SOURCE_PREFIX}" + "; ".join(dict.fromkeys(sources))
+            text += f"\n\n{SOURCE_PREFIX}" + "; ".join(_one_per_document(sources))
         return text
     sources = []
     parts = [
@@ -90,5 +118,5 @@ def advice_message(tables: PolicyTables, tier: Optional[str], purpose: Optional[
             for o in conditional[:MAX_OPTIONS]
         ))
     parts.append("Việc xét cho vay do Tổ tiết kiệm và vay vốn bình xét, UBND xã xác nhận và Ngân hàng Chính sách xã hội phê duyệt. " + CHECK_FIGURES_NOTE)
-    parts.append(SOURCE_PREFIX + "; ".join(dict.fromkeys(s for s in sources if s)))
+    parts.append(SOURCE_PREFIX + "; ".join(_one_per_document(sources)))
     return "\n\n".join(parts)

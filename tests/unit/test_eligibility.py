@@ -73,3 +73,19 @@ def test_advice_renders_figures_from_the_table_with_sources():
     message = advice_message(TABLES, "ho_can_ngheo", "chan_nuoi")
     assert TABLES.figure("ho_can_ngheo", "rate").text in message
     assert "Nguồn:" in message
+
+
+def test_each_document_is_cited_once_in_the_advice():
+    from knowledge.advisor import _one_per_document
+
+    cited = _one_per_document([
+        "Quyết định 15/2013/QĐ-TTg, Điều 3 (thay thế; xem thêm); Quyết định 750/QĐ-TTg năm 2015",
+        "Quyết định 750/QĐ-TTg năm 2015 (lãi suất)",
+        "Văn bản 316/NHCS-KH",
+        "Văn bản 316/NHCS-KH của NHCSXH",
+    ])
+    assert cited == [
+        "Quyết định 15/2013/QĐ-TTg, Điều 3 (thay thế; xem thêm)",
+        "Quyết định 750/QĐ-TTg năm 2015",
+        "Văn bản 316/NHCS-KH",
+    ]
