@@ -16,7 +16,9 @@ from knowledge.black_credit import assess
 from knowledge.eligibility import ASKED_CONDITIONS, questions_to_ask
 from knowledge.province import contact_message
 
-TIERS = {"ho_ngheo", "ho_can_ngheo", "ho_moi_thoat_ngheo", "ho_muc_song_trung_binh", "khong_thuoc_dien"}
+def _slot_values(domain: DomainDict, slot: str) -> List[str]:
+    """The values a categorical slot accepts, as the domain declares them."""
+    return domain.get("slots", {}).get(slot, {}).get("values") or []
 
 
 def _buttons(questions: List[str]) -> List[Dict[str, str]]:
@@ -132,15 +134,14 @@ class ValidateEligibilityForm(FormValidationAction):
 
     def validate_household_tier(self, slot_value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if slot_value in TIERS:
+        if slot_value in _slot_values(domain, "household_tier"):
             return {"household_tier": slot_value}
         dispatcher.utter_message(text="Xin lỗi, tôi chưa rõ hộ gia đình mình thuộc diện nào. Anh/chị chọn một trong các lựa chọn dưới đây giúp tôi nhé.")
         return {"household_tier": None}
 
     def validate_loan_purpose(self, slot_value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        purposes = domain.get("slots", {}).get("loan_purpose", {}).get("values") or []
-        if slot_value in purposes:
+        if slot_value in _slot_values(domain, "loan_purpose"):
             return {"loan_purpose": slot_value}
         dispatcher.utter_message(text="Xin lỗi, tôi chưa rõ anh/chị muốn vay để làm gì. Anh/chị chọn một mục đích dưới đây hoặc nói ngắn gọn, ví dụ \"nuôi bò\", \"cho con đi học\".")
         return {"loan_purpose": None}
