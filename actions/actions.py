@@ -16,11 +16,6 @@ from knowledge.black_credit import assess
 from knowledge.eligibility import ASKED_CONDITIONS, questions_to_ask
 from knowledge.province import contact_message
 
-def _slot_values(domain: DomainDict, slot: str) -> List[str]:
-    """The values a categorical slot accepts, as the domain declares them."""
-    return domain.get("slots", {}).get(slot, {}).get("values") or []
-
-
 def _buttons(questions: List[str]) -> List[Dict[str, str]]:
     return [{"title": q, "payload": q} for q in questions]
 
@@ -134,17 +129,27 @@ class ValidateEligibilityForm(FormValidationAction):
 
     def validate_household_tier(self, slot_value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if slot_value in _slot_values(domain, "household_tier"):
-            return {"household_tier": slot_value}
-        dispatcher.utter_message(text="Xin lỗi, tôi chưa rõ hộ gia đình mình thuộc diện nào. Anh/chị chọn một trong các lựa chọn dưới đây giúp tôi nhé.")
-        return {"household_tier": None}
+        return _accept_known_value(
+            "household_tier", slot_value, dispatcher, domain,
+            "Xin lỗi, tôi chưa rõ hộ gia đình mình thuộc diện nào. Anh/chị chọn một trong các lựa chọn dưới đây giúp tôi nhé.",
+        )
 
     def validate_loan_purpose(self, slot_value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if slot_value in _slot_values(domain, "loan_purpose"):
-            return {"loan_purpose": slot_value}
-        dispatcher.utter_message(text="Xin lỗi, tôi chưa rõ anh/chị muốn vay để làm gì. Anh/chị chọn một mục đích dưới đây hoặc nói ngắn gọn, ví dụ \"nuôi bò\", \"cho con đi học\".")
-        return {"loan_purpose": None}
+        return _accept_known_value(
+            "loan_purpose", slot_value, dispatcher, domain,
+            "Xin lỗi, tôi chưa rõ anh/chị muốn vay để làm gì. Anh/chị chọn một mục đích dưới đây hoặc nói ngắn gọn, "
+            "ví dụ \"nuôi bò\", \"cho con đi học\".",
+        )
+
+
+def _accept_known_value(slot: str, value: Any, dispatcher: CollectingDispatcher, domain: DomainDict,
+                        ask_again: str) -> Dict[Text, Any]:
+    """Keep a value the domain declares for the slot; otherwise say so and ask again."""
+    if value in (domain.get("slots", {}).get(slot, {}).get("values") or []):
+        return {slot: value}
+    dispatcher.utter_message(text=ask_again)
+    return {slot: None}
 
 
 class ActionAdviseEligibility(Action):

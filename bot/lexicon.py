@@ -23,6 +23,17 @@ DEFAULT_LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 Segmenter = Callable[[str], List[str]]
 
 
+def underthesea_words(text: str) -> List[str]:
+    """underthesea word segmentation that returns substrings of ``text``.
+
+    ``use_token_normalize=False``: normalising would rewrite words ("hoà" → "hòa"), and
+    then they could no longer be located in the original text.
+    """
+    from underthesea import word_tokenize
+
+    return word_tokenize(text, use_token_normalize=False)
+
+
 @dataclass(frozen=True)
 class Term:
     """A lexicon entry as matched: its canonical spelling and optional entity."""

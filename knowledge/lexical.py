@@ -15,7 +15,7 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from bot.lexicon import load_lexicon
+from bot.lexicon import load_lexicon, underthesea_words
 from bot.vietnamese import fold, nfc
 
 # Function words and polite particles that say nothing about the topic.
@@ -27,16 +27,10 @@ STOPWORDS = frozenset(
 )
 
 
-def _segment(text: str) -> List[str]:
-    from underthesea import word_tokenize
-
-    return word_tokenize(text, use_token_normalize=False)
-
-
 @lru_cache(maxsize=4096)
 def analyze(text: str) -> Tuple[str, ...]:
     """BM25 terms of a text (cached: FAQ questions and repeated queries recur)."""
-    spans = load_lexicon().segment(nfc(text), _segment)
+    spans = load_lexicon().segment(nfc(text), underthesea_words)
     terms: List[str] = []
     syllables: List[str] = []
     for span in spans:

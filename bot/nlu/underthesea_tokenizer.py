@@ -19,20 +19,13 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.lexicon import DEFAULT_LEXICON_PATH, Span, load_lexicon
+from bot.lexicon import DEFAULT_LEXICON_PATH, Span, load_lexicon, underthesea_words
 from bot.vietnamese import fold, nfc
 
 # Token data keys read by the LexiconEntityExtractor (plain strings so tokens stay
 # serialisable for Rasa's training cache).
 LEXICON_ENTITY = "lexicon_entity"
 LEXICON_VALUE = "lexicon_value"
-
-
-def _segment_words(text: str) -> List[str]:
-    """underthesea word segmentation that returns substrings of ``text``."""
-    from underthesea import word_tokenize
-
-    return word_tokenize(text, use_token_normalize=False)
 
 
 def _normalize_word(word: str) -> str:
@@ -78,7 +71,7 @@ class UndertheseaTokenizer(Tokenizer):
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute) or ""
-        spans = self._lexicon.segment(text, _segment_words)
+        spans = self._lexicon.segment(text, underthesea_words)
         tokens = [self._to_token(span) for span in spans]
         if not tokens and text.strip():
             # Nothing recognisable (e.g. only symbols): keep the text as one token so
