@@ -53,7 +53,7 @@ class ActionAnswerKnowledge(Action):
         answerer = knowledge_service.answerer()
         if answerer is None:
             dispatcher.utter_message(text=UNAVAILABLE_TEXT)
-            return events
+            return events + [SlotSet("answer_kind", "unavailable")]
         if victim:
             answer = answerer.answer_victim(question)
         else:
@@ -62,6 +62,7 @@ class ActionAnswerKnowledge(Action):
         if victim:
             buttons.append(ADVISOR_BUTTON)  # the legal way out: hand over to the advisor
         dispatcher.utter_message(text=answer.message(), buttons=buttons)
+        events.append(SlotSet("answer_kind", answer.kind))
         if answer.kind == "faq":
             events.append(SlotSet("last_answer_id", answer.answer_id))
         return events
