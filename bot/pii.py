@@ -1,0 +1,92 @@
+"""Masking of personal numbers before a message is stored, logged or shown to staff.
+
+Citizens often paste their ID card (CCCD 12 digits, CMND 9), phone, bank account or
+e-mail. None of it is needed to answer a policy question, and the tracker store, logs,
+review queue and exports must never hold it, so every channel masks the message text
+before Rasa sees it. Money amounts ("150.000.000 đồng", "5000000đ", "50 triệu") are left
+alone because the loan calculator needs them.
+
+Pure standard library: imported by the Rasa server (Python 3.10) and by the staff tools
+in the action server environment (Python 3.11).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import List
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# A run of digits, possibly grouped by single spaces, dots or dashes ("0912 345 678").
+DIGIT_RUN = re.compile(r"(?<![\w])\+?\d(?:[ .\-]?\d)*(?![\w])")
+# "150.000.000" or "1,500,000": thousands groups are money, not an identifier.
+THOUSANDS = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
+CURRENCY_AFTER = re.compile(r"^\s*(?:đ\b|đồng|dong\b|d\b|vnđ|vnd|k\b|nghìn|nghin|ngàn|ngan|triệu|trieu|tr\b|tỷ|ty\b|%)",
+                            re.IGNORECASE)
+ACCOUNT_BEFORE = re.compile(r"(?:stk|số\s*tk|so\s*tk|tài\s*khoản|tai\s*khoan|\btk|account|thẻ|the\s*atm|atm)\W{0,3}$",
+                            re.IGNORECASE)
+ID_BEFORE = re.compile(r"(?:cccd|cmnd|cmt|căn\s*cước|can\s*cuoc|chứng\s*minh|chung\s*minh|định\s*danh|dinh\s*danh)"
+                       r"[^\d]{0,12}$", re.IGNORECASE)
+
+MASKS = {
+    "email": "[email đã ẩn]",
+    "phone": "[số điện thoại đã ẩn]",
+    "id_number": "[số CCCD/CMND đã ẩn]",
+    "bank_account": "[số tài khoản đã ẩn]",
+}
+
+
+@dataclass
+class Masked:
+    """The text with personal numbers replaced, and which kinds were found."""
+
+    text: str
+    kinds: List[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.kinds)
+
+
+def _kind_of_number(run: str, before: str, after: str) -> str:
+    """Which personal number a digit run is, or "" when it is not one (money, a year...)."""
+    digits = re.sub(r"\D", "", run)
+    n = len(digits)
+    if CURRENCY_AFTER.match(after) or THOUSANDS.match(run):
+        return ""
+    if ID_BEFORE.search(before) and n in (9, 12):
+        return "id_number"
+    if ACCOUNT_BEFORE.search(before) and 6 <= n <= 19:
+        return "bank_account"
+    international = run.startswith("+84") or (digits.startswith("84") and n == 11)
+    if international or (digits.startswith("0") and (n == 10 or (n == 11 and digits.startswith("02")))):
+        return "phone"
+    if n in (9, 12):
+        return "id_number"
+    if 13 <= n <= 19:
+        return "bank_account"
+    return ""
+
+
+def mask_personal_data(text: str) -> Masked:
+    """Replace e-mail addresses, phone, ID and bank account numbers with a marker."""
+    kinds: List[str] = []
+
+    def email(match: re.Match) -> str:
+        kinds.append("email")
+        return MASKS["email"]
+
+    text = EMAIL.sub(email, text)
+    pieces: List[str] = []
+    last = 0
+    for match in DIGIT_RUN.finditer(text):
+        run = match.group(0).rstrip(" .-")
+        kind = _kind_of_number(run, text[max(0, match.start() - 30):match.start()], text[match.start() + len(run):])
+        if not kind:
+            continue
+        kinds.append(kind)
+        pieces.append(text[last:match.start()])
+        pieces.append(MASKS[kind])
+        last = match.start() + len(run)
+    pieces.append(text[last:])
+    return Masked("".join(pieces), sorted(set(kinds)))
