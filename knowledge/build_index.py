@@ -9,35 +9,43 @@ atomically, so a running action server never reads a half-written index.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import numpy as np
 
+from knowledge.build_cache import BuildCache, files_digest
 from knowledge.corpus import (
     DOCUMENTS_DIR, FAQ_DIR, KNOWLEDGE_DIR, chunk_document, file_fingerprint, load_documents, load_faq,
 )
-from knowledge.embedder import Embedder, ensure_default_model, load_settings, model_location
+from knowledge.embedder import Embedder, embedder_name, ensure_default_model, load_settings, model_location
 from knowledge.lexical import analyze
+from knowledge.paths import BUILD_CACHE_PATH, CODE_DIR, INDEX_DIR, PROJECT_DIR
 
-INDEX_DIR = KNOWLEDGE_DIR / "index"
 CURRENT_LINK = "current"
 INDEX_FORMAT = 1
-PROJECT_DIR = KNOWLEDGE_DIR.parent
+EMBED_BATCH = 64
+# What BM25 terms depend on besides the text: the analyser, the lexicon, the folding.
+ANALYZER_FILES = (
+    CODE_DIR / "lexical.py", PROJECT_DIR / "bot" / "lexicon.py", PROJECT_DIR / "bot" / "lexicon.yml",
+    PROJECT_DIR / "bot" / "vietnamese.py",
+)
 
 
 def input_files() -> List[Path]:
     """Every file whose change must trigger a rebuild."""
-    code = [KNOWLEDGE_DIR / n for n in ("build_index.py", "corpus.py", "lexical.py")]
+    code = [CODE_DIR / n for n in ("build_index.py", "corpus.py", "lexical.py")]
     return [
         *FAQ_DIR.glob("*.yml"), *DOCUMENTS_DIR.glob("*.md"), KNOWLEDGE_DIR / "facts.yml",
-        KNOWLEDGE_DIR / "programmes.yml", KNOWLEDGE_DIR / "settings" / "retrieval.yml",
+        KNOWLEDGE_DIR / "programmes.yml", CODE_DIR / "settings" / "retrieval.yml",
         PROJECT_DIR / "bot" / "lexicon.yml", *code,
     ]
 
@@ -47,6 +55,36 @@ def _model_stamp(model_id: str) -> str:
     record = Path(model_id) / "conversion.json"
     data = record.read_bytes() if record.exists() else model_id.encode()
     return hashlib.sha256(data).hexdigest()[:8]
+
+
+def _vector_namespace(settings: Dict[str, Any], model_id: str) -> str:
+    """Cache namespace of embeddings: model, its conversion and export, backend."""
+    embedding = settings["embedding"]
+    stamp = _model_stamp(model_id)
+    if embedding.get("backend") == "onnx_int8":
+        from knowledge.embedding.onnx_export import int8_path
+
+        exported = int8_path(Path(model_id))
+        stamp += f"-{exported.stat().st_size}-{exported.stat().st_mtime_ns}" if exported.exists() else ""
+    return f"{embedding['model']}|{embedding.get('backend', 'torch')}|{stamp}"
+
+
+def _analyzer_namespace() -> str:
+    from importlib.metadata import version
+
+    return files_digest(ANALYZER_FILES, extra=version("underthesea"))
+
+
+@contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index folder (staff saves, set-up and tests may overlap)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".build.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def current_index_dir(index_dir: Path = INDEX_DIR) -> Optional[Path]:
@@ -71,6 +109,11 @@ def _write_faiss(vectors: np.ndarray, path: Path) -> None:
 
 def build(index_dir: Path = INDEX_DIR, force: bool = False) -> Path:
     """Build (if needed) and return the folder of the current index."""
+    with _build_lock(index_dir):
+        return _build(index_dir, force)
+
+
+def _build(index_dir: Path, force: bool) -> Path:
     settings = load_settings()
     ensure_default_model(settings)
     model_id = model_location(settings)
@@ -88,22 +131,32 @@ def build(index_dir: Path = INDEX_DIR, force: bool = False) -> Path:
     keys = [(position, text) for position, entry in enumerate(faq) for text in entry.questions]
     passage_texts = [f"{p.document_title}. {p.heading}. {p.text}" for p in passages]
 
-    embedder = Embedder(settings)
-    print(f"[index] embedding {len(keys)} FAQ questions and {len(passages)} passages", file=sys.stderr)
-    batch = 64
-    key_texts = [text for _, text in keys]
-    key_vectors = np.concatenate(
-        [embedder.encode_queries(key_texts[i:i + batch]) for i in _progress(list(range(0, len(key_texts), batch)), "FAQ")]
-        or [np.zeros((0, embedder.dimension), np.float32)]
-    )
-    passage_vectors = np.concatenate(
-        [embedder.encode_passages(passage_texts[i:i + batch]) for i in _progress(list(range(0, len(passage_texts), batch)), "passages")]
-        or [np.zeros((0, embedder.dimension), np.float32)]
-    )
-    faq_terms = [
-        list(analyze(" . ".join([*entry.questions, *entry.tags]))) for entry in _progress(faq, "BM25 FAQ")
-    ]
-    passage_terms = [list(analyze(text)) for text in _progress(passage_texts, "BM25 passages")]
+    # The model loads only when some text is new: a retired entry needs no embedding.
+    embedders: List[Embedder] = []
+
+    def embedder() -> Embedder:
+        if not embedders:
+            embedders.append(Embedder(settings))
+        return embedders[0]
+
+    def encoder(prompt: str):
+        def encode(texts: List[str]) -> np.ndarray:
+            method = embedder().encode_queries if prompt == "query" else embedder().encode_passages
+            batches = range(0, len(texts), EMBED_BATCH)
+            return np.concatenate([method(texts[i:i + EMBED_BATCH]) for i in _progress(list(batches), prompt)])
+        return encode
+
+    cache = BuildCache(BUILD_CACHE_PATH)
+    namespace = _vector_namespace(settings, model_id)
+    print(f"[index] {len(keys)} FAQ questions and {len(passages)} passages", file=sys.stderr)
+    key_vectors = cache.vectors(f"{namespace}|query", [text for _, text in keys], encoder("query"),
+                                lambda: embedder().dimension)
+    passage_vectors = cache.vectors(f"{namespace}|passage", passage_texts, encoder("passage"),
+                                    lambda: embedder().dimension)
+    terms_namespace = _analyzer_namespace()
+    faq_terms = cache.terms(terms_namespace, [" . ".join([*entry.questions, *entry.tags]) for entry in faq], analyze)
+    passage_terms = cache.terms(terms_namespace, passage_texts, analyze)
+    dimension = int(key_vectors.shape[1] if len(key_vectors) else passage_vectors.shape[1])
 
     index_dir.mkdir(parents=True, exist_ok=True)
     target = index_dir / f"build-{fingerprint}"
@@ -123,9 +176,10 @@ def build(index_dir: Path = INDEX_DIR, force: bool = False) -> Path:
     manifest = {
         "format": INDEX_FORMAT,
         "fingerprint": fingerprint,
-        "model": embedder.name,
-        "dimension": embedder.dimension,
+        "model": embedder_name(settings),
+        "dimension": dimension,
         "counts": {"faq_entries": len(faq), "faq_questions": len(keys), "passages": len(passages)},
+        "embedded": {"new": cache.misses, "cached": cache.hits},
         "build_seconds": round(time.time() - started, 1),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
@@ -133,7 +187,8 @@ def build(index_dir: Path = INDEX_DIR, force: bool = False) -> Path:
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     _swap_current(index_dir, target)
-    print(f"[index] built {manifest['counts']} in {manifest['build_seconds']} s", file=sys.stderr)
+    print(f"[index] built {manifest['counts']} in {manifest['build_seconds']} s "
+          f"({cache.misses} texts embedded, {cache.hits} from the cache)", file=sys.stderr)
     return target
 
 

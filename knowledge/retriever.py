@@ -11,6 +11,7 @@ The fused score is also what the answerer's confidence thresholds apply to.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from knowledge.diacritics import DiacriticRestorer, needs_restoration
 from knowledge.embedder import Embedder, load_settings
 from knowledge.lexical import BM25Index, analyze
 
+logger = logging.getLogger(__name__)
 
 @dataclass
 class Hit:
@@ -98,7 +100,15 @@ class Retriever:
         folder = current_index_dir(self.index_dir)
         if folder is None or (self._index is not None and self._index.folder == folder):
             return False
-        loaded = LoadedIndex(folder)  # load fully before swapping: requests keep the old one
+        try:
+            loaded = LoadedIndex(folder)  # load fully before swapping: requests keep the old one
+        except (OSError, ValueError, RuntimeError):
+            if self._index is None:
+                raise
+            # A newer build replaced this folder while we read it: keep serving the
+            # loaded index and pick the newer one up at the next refresh.
+            logger.warning("index %s vanished while loading; keeping %s", folder.name, self._index.folder.name)
+            return False
         with self._lock:
             self._index = loaded
         return True

@@ -16,11 +16,20 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import yaml
 
-KNOWLEDGE_DIR = Path(__file__).resolve().parent
+from knowledge.paths import CONTENT_DIR
+
+KNOWLEDGE_DIR = CONTENT_DIR
 PLACEHOLDER_RE = re.compile(r"\{\{\s*([a-z0-9_]+)\.([a-z0-9_]+)\s*\}\}")
 FIGURE_FIELDS = ("rate", "cap", "term", "collateral", "overdue")
 TEXT_FIELDS = ("name", "short_name", "where", "channel")
 UNCONFIRMED_NOTE = "chưa được xác nhận — đề nghị kiểm tra lại tại Điểm giao dịch xã"
+# A number followed by a unit is a policy figure; answers take figures from placeholders.
+LITERAL_FIGURE = re.compile(
+    r"\d+(?:[.,]\d+)?\s*(?:%|phần trăm|triệu|tỷ|nghìn|tháng|năm\b|ngày làm việc)(?:\s*/\s*(?:năm|tháng)\b)?",
+    re.IGNORECASE,
+)
+# Numbers that are not figures: placeholders, document numbers, articles.
+_NOT_FIGURES = (re.compile(r"\{\{[^}]*\}\}"), re.compile(r"\b\d+/\d+|\bĐiều \d+|\d+-[A-Z]+/[A-Z]+|\bsố \d+"))
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,13 @@ def format_date(value: Any) -> str:
     text = str(value)
     match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
     return f"{match.group(3)}/{match.group(2)}/{match.group(1)}" if match else text
+
+
+def typed_figures(text: str) -> List[str]:
+    """Figures typed literally in an answer ("7%/năm", "100 triệu"), which must be placeholders."""
+    for pattern in _NOT_FIGURES:
+        text = pattern.sub("", text)
+    return [match.group(0) for match in LITERAL_FIGURE.finditer(text)]
 
 
 def _figure(raw: Mapping[str, Any]) -> Figure:
