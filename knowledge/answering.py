@@ -88,6 +88,19 @@ def _dedupe(items: List[str]) -> List[str]:
     return [item for item in dict.fromkeys(i.strip() for i in items) if item]
 
 
+def faq_answer(entry: FaqEntry, tables: PolicyTables) -> Answer:
+    """An FAQ entry's answer with figures rendered and all sources cited (also the staff preview)."""
+    rendered = tables.render(entry.answer)
+    text = rendered.text
+    if rendered.figures:
+        text = f"{text}\n{CHECK_FIGURES_NOTE}"
+    # A figure's citation is its source plus the date it took effect: cite it once.
+    figure_sources = {figure.source for figure in rendered.figures}
+    sources = _dedupe([s for s in entry.sources if s not in figure_sources]
+                      + [figure.citation() for figure in rendered.figures])
+    return Answer("faq", text, sources, answer_id=entry.id, reason="FAQ")
+
+
 class Answerer:
     """Chooses and composes answers from the retriever and the policy tables."""
 
@@ -141,15 +154,7 @@ class Answerer:
 
     def from_faq(self, entry: FaqEntry) -> Answer:
         """An FAQ entry's answer with figures rendered and all sources cited."""
-        rendered = self.tables.render(entry.answer)
-        text = rendered.text
-        if rendered.figures:
-            text = f"{text}\n{CHECK_FIGURES_NOTE}"
-        # A figure's citation is its source plus the date it took effect: cite it once.
-        figure_sources = {figure.source for figure in rendered.figures}
-        sources = _dedupe([s for s in entry.sources if s not in figure_sources]
-                          + [figure.citation() for figure in rendered.figures])
-        return Answer("faq", text, sources, answer_id=entry.id, reason="FAQ")
+        return faq_answer(entry, self.tables)
 
     # -- confidence -------------------------------------------------------------------
     @staticmethod

@@ -1,0 +1,133 @@
+"""Signed session cookies with a CSRF token, and a limit on failed logins.
+
+The cookie holds the user name, an expiry, the CSRF token of the session and a
+fingerprint of the user's password hash, signed with HMAC-SHA256. The server keeps no
+session table: a changed password or an expired time makes the cookie worthless. The
+secret comes from ``STAFF_SECRET`` or is generated once into ``<state>/secret`` (mode 600).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Deque, Dict, Optional
+
+SESSION_COOKIE = "staff_session"
+LOGIN_COOKIE = "staff_login"  # CSRF token of the login form, before any session exists
+SESSION_SECONDS = 8 * 3600  # one working day
+
+
+def load_secret(state_dir: Path) -> bytes:
+    """``STAFF_SECRET`` if set, else a random secret created on first use and kept."""
+    configured = os.environ.get("STAFF_SECRET")
+    if configured:
+        return configured.encode("utf-8")
+    path = state_dir / "secret"
+    if not path.exists():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(state_dir, 0o700)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first
+            return path.read_bytes().strip()
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(secrets.token_urlsafe(48).encode())
+    return path.read_bytes().strip()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class Session:
+    user: str
+    expires: float
+    csrf: str
+    password_stamp: str
+
+
+class SessionSigner:
+    """Issues and checks session cookies."""
+
+    def __init__(self, secret: bytes, lifetime: float = SESSION_SECONDS):
+        self._key = hashlib.sha256(b"staff-session:" + secret).digest()
+        self.lifetime = lifetime
+
+    def _sign(self, payload: str) -> str:
+        return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
+
+    def issue(self, user: str, password_stamp: str) -> tuple[str, Session]:
+        session = Session(user, time.time() + self.lifetime, secrets.token_urlsafe(24), password_stamp)
+        payload = _b64(json.dumps({"u": session.user, "e": session.expires, "c": session.csrf,
+                                   "p": session.password_stamp}).encode())
+        return f"{payload}.{self._sign(payload)}", session
+
+    def read(self, cookie: Optional[str]) -> Optional[Session]:
+        """The session in a cookie, or None when it is missing, forged or expired."""
+        if not cookie or "." not in cookie:
+            return None
+        payload, signature = cookie.rsplit(".", 1)
+        if not hmac.compare_digest(signature, self._sign(payload)):
+            return None
+        try:
+            data = json.loads(_unb64(payload))
+            session = Session(str(data["u"]), float(data["e"]), str(data["c"]), str(data["p"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+        return session if session.expires > time.time() else None
+
+
+def same_token(given: Optional[str], expected: Optional[str]) -> bool:
+    """Constant-time comparison of two CSRF tokens (False when either is missing)."""
+    return bool(given) and bool(expected) and hmac.compare_digest(str(given), str(expected))
+
+
+class LoginLimiter:
+    """At most ``limit`` failed logins per address and per user name within ``window`` seconds."""
+
+    def __init__(self, limit: int = 5, window: float = 900.0):
+        self.limit = limit
+        self.window = window
+        self._failures: Dict[str, Deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> Deque[float]:
+        failures = self._failures[key]
+        while failures and failures[0] < now - self.window:
+            failures.popleft()
+        return failures
+
+    def wait_seconds(self, address: str, username: str) -> float:
+        """Seconds until another attempt is allowed (0 when allowed now)."""
+        now = time.time()
+        with self._lock:
+            waits = [
+                failures[0] + self.window - now
+                for key in (f"ip:{address}", f"user:{username.lower()}")
+                if len(failures := self._recent(key, now)) >= self.limit
+            ]
+        return max(waits, default=0.0)
+
+    def failed(self, address: str, username: str) -> None:
+        now = time.time()
+        with self._lock:
+            for key in (f"ip:{address}", f"user:{username.lower()}"):
+                self._recent(key, now).append(now)
+
+    def succeeded(self, address: str, username: str) -> None:
+        with self._lock:
+            self._failures.pop(f"user:{username.lower()}", None)
