@@ -27,7 +27,7 @@ from knowledge.corpus import (
     DOCUMENTS_DIR, FAQ_DIR, KNOWLEDGE_DIR, chunk_document, file_fingerprint, load_documents, load_faq,
 )
 from knowledge.embedder import Embedder, embedder_name, ensure_default_model, load_settings, model_location
-from knowledge.lexical import analyze
+from knowledge.lexical import analyze, skip_unused_underthesea_modules
 from knowledge.paths import BUILD_CACHE_PATH, CODE_DIR, INDEX_DIR, PROJECT_DIR
 
 CURRENT_LINK = "current"
@@ -208,6 +208,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     args = parser.parse_args()
+    skip_unused_underthesea_modules()
     build(force=args.force)
     return 0
 

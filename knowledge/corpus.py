@@ -22,6 +22,13 @@ KNOWLEDGE_DIR = CONTENT_DIR
 FAQ_DIR = KNOWLEDGE_DIR / "faq"
 DOCUMENTS_DIR = KNOWLEDGE_DIR / "documents"
 MAX_PASSAGE_WORDS = 220
+# libyaml when available: the same objects as yaml.safe_load, ten times faster (rebuilds read every file).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` through libyaml."""
+    return yaml.load(text, Loader=_LOADER)
 
 
 @dataclass
@@ -102,7 +109,7 @@ def load_faq(directory: Path = FAQ_DIR, include_retired: bool = False) -> List[F
     entries: List[FaqEntry] = []
     seen: Dict[str, Path] = {}
     for path in sorted(directory.glob("*.yml")):
-        for raw in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        for raw in load_yaml(path.read_text(encoding="utf-8")) or []:
             entry = FaqEntry.from_dict(raw)
             if entry.id in seen:
                 raise ValueError(f"FAQ id {entry.id!r} in both {seen[entry.id].name} and {path.name}")
@@ -118,7 +125,7 @@ _FRONT_MATTER_RE = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 def parse_document(text: str, fallback_id: str) -> Document:
     """Split front matter from body; a file without front matter is its own title."""
     match = _FRONT_MATTER_RE.match(text)
-    meta: Dict[str, Any] = yaml.safe_load(match.group(1)) if match else {}
+    meta: Dict[str, Any] = load_yaml(match.group(1)) if match else {}
     body = text[match.end():] if match else text
     return Document(
         id=str(meta.get("id") or fallback_id),

@@ -27,6 +27,19 @@ STOPWORDS = frozenset(
 )
 
 
+def skip_unused_underthesea_modules() -> None:
+    """Keep underthesea from importing its translation pipeline (transformers and torch).
+
+    ``import underthesea`` loads every optional pipeline, which costs 5–12 s on our CPUs;
+    BM25 needs only word segmentation. Short-lived commands (the index builder, the
+    answer check) call this before the first segmentation; long-lived servers need not.
+    """
+    import sys
+
+    if "underthesea" not in sys.modules:
+        sys.modules.setdefault("underthesea.pipeline.translate", None)  # type: ignore[assignment]
+
+
 @lru_cache(maxsize=4096)
 def analyze(text: str) -> Tuple[str, ...]:
     """BM25 terms of a text (cached: FAQ questions and repeated queries recur)."""

@@ -14,8 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
-import yaml
-
+from knowledge.corpus import load_yaml
 from knowledge.paths import CONTENT_DIR
 
 KNOWLEDGE_DIR = CONTENT_DIR
@@ -102,8 +101,8 @@ class PolicyTables:
 
     @classmethod
     def load(cls, directory: Path = KNOWLEDGE_DIR) -> "PolicyTables":
-        facts = yaml.safe_load((directory / "facts.yml").read_text(encoding="utf-8"))["facts"]
-        programmes = yaml.safe_load((directory / "programmes.yml").read_text(encoding="utf-8"))
+        facts = load_yaml((directory / "facts.yml").read_text(encoding="utf-8"))["facts"]
+        programmes = load_yaml((directory / "programmes.yml").read_text(encoding="utf-8"))
         return cls(facts, programmes["programmes"])
 
     def figure(self, group: str, key: str) -> Figure:

@@ -22,6 +22,7 @@ import requests
 import yaml
 
 from knowledge.answering import Answer, Answerer
+from knowledge.lexical import skip_unused_underthesea_modules
 from knowledge.paths import PROJECT_DIR
 from knowledge.retriever import Hit, Retriever
 from knowledge.staff.config import StaffConfig
@@ -171,6 +172,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description="Kiểm tra bot sẽ trả lời một câu hỏi của người dân thế nào.")
     parser.add_argument("question", help="câu hỏi của người dân")
     args = parser.parse_args(argv)
+    skip_unused_underthesea_modules()
     config = StaffConfig()
     checker = AnswerChecker(Retriever(index_dir=config.index_dir), PolicyTables.load(config.content_dir), config)
     print(format_report(checker.check(args.question)))

@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from knowledge.corpus import FaqEntry
+from knowledge.corpus import FaqEntry, load_yaml
 from knowledge.staff.files import atomic_write, content_lock, slugify
 from knowledge.staff.history import History
 
@@ -35,7 +34,6 @@ BLOCK_LISTS = ("paraphrases", "sources")
 FLOW_LISTS = ("programmes", "tags")
 FILE_NAME_RE = re.compile(r"^[a-z0-9_-]+\.yml$")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ConflictError(Exception):
@@ -181,7 +179,7 @@ class FaqStore:
 
     def _read_all(self) -> Dict[str, List[Dict[str, Any]]]:
         """Raw entries by file name (libyaml: ten times faster than the round-trip loader)."""
-        return {path.name: yaml.load(path.read_text(encoding="utf-8"), Loader=_FAST_LOADER) or []
+        return {path.name: load_yaml(path.read_text(encoding="utf-8")) or []
                 for path in self._files()}
 
     def get(self, entry_id: str) -> Optional[StoredEntry]:
@@ -261,7 +259,7 @@ class FaqStore:
         buffer = io.StringIO()
         loader.dump(document, buffer)
         text = _layout(buffer.getvalue())
-        parsed = yaml.load(text, Loader=_FAST_LOADER) or []  # never write a file the bot could not load
+        parsed = load_yaml(text) or []  # never write a file the bot could not load
         for raw in parsed:
             FaqEntry.from_dict(raw)
         atomic_write(path, text)

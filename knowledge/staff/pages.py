@@ -25,6 +25,11 @@ KIND_NAMES = {"faq": "mục hỏi đáp", "passage": "đoạn văn bản", "unsu
               "unavailable": "tra cứu gián đoạn"}
 
 
+def decimal(value: float, digits: int = 2) -> str:
+    """A number as Vietnamese writes it (decimal comma)."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
 def clock(timestamp: Optional[float]) -> str:
     return time.strftime("%H:%M:%S %d/%m/%Y", time.localtime(timestamp)) if timestamp else ""
 
@@ -46,7 +51,7 @@ def status_bar(status: RebuildStatus, index_built_at: str) -> Safe:
         text, css = ("Cập nhật chỉ mục tìm kiếm bị lỗi; bot vẫn trả lời theo nội dung cũ. Hãy báo cán bộ kỹ thuật "
                      "(xem /api/status)."), "status failed"
     elif status.last_finished:
-        text, css = (f"Chỉ mục đã cập nhật lúc {clock(status.last_finished)}, {status.last_delay} giây sau lần lưu; "
+        text, css = (f"Chỉ mục đã cập nhật lúc {clock(status.last_finished)}, {decimal(status.last_delay or 0, 1)} giây sau lần lưu; "
                      "bot dùng nội dung mới trong vòng vài giây."), "status"
     else:
         text, css = f"Chỉ mục tìm kiếm hiện tại dựng lúc {index_built_at or 'chưa rõ'}.", "status"
@@ -297,11 +302,11 @@ def check_page(question: str, report: Optional[CheckReport], error: str = "") ->
     if intent.error:
         intent_html = render('<p class="flash warning">$e</p>', e=intent.error)
     else:
-        others = join(render("<li>$n: $c</li>", n=n, c=f"{c:.2f}") for n, c in intent.ranking[1:])
+        others = join(render("<li>$n: $c</li>", n=n, c=decimal(c)) for n, c in intent.ranking[1:])
         entities = ", ".join(f"{e}={v}" for e, v in intent.entities) or "không có"
         intent_html = render("<p>Ý định: <strong>$name</strong> (độ tin cậy $conf). Thực thể: $entities</p>"
                              '<details><summary>Các ý định khác</summary><ul>$others</ul></details>',
-                             name=intent.name, conf=f"{intent.confidence:.2f}", entities=entities, others=others)
+                             name=intent.name, conf=decimal(intent.confidence), entities=entities, others=others)
     answer = report.answer
     suggestions = join(render("<li>$s</li>", s=s) for s in answer.suggestions)
     figures = join(render("<tr><td><code>$p</code></td><td>$text</td><td>$source</td><td>$effective</td><td>$status</td></tr>",
@@ -311,17 +316,18 @@ def check_page(question: str, report: Optional[CheckReport], error: str = "") ->
                            '<th>Văn bản nguồn</th><th>Áp dụng từ</th><th>Trạng thái</th></tr></thead><tbody>$rows</tbody>'
                            '</table>', rows=figures) if report.figures else Safe(""))
     faq_rows = join(render('<tr><td>$fused</td><td>$dense</td><td>$lexical</td><td><a href="$link">$id</a><br>$q</td>'
-                           '<td>$sources</td></tr>', fused=f"{h.fused:.3f}", dense=f"{h.dense:.3f}",
-                           lexical=f"{h.lexical:.3f}", link=f"/faq/{h.id}/edit", id=h.id, q=h.faq.question,
+                           '<td>$sources</td></tr>', fused=decimal(h.fused, 3), dense=decimal(h.dense, 3),
+                           lexical=decimal(h.lexical, 3), link=f"/faq/{h.id}/edit", id=h.id, q=h.faq.question,
                            sources="; ".join(h.faq.sources)) for h in report.faq_hits)
     passage_rows = join(render('<tr><td>$fused</td><td>$dense</td><td>$lexical</td><td>$citation</td><td>$text</td></tr>',
-                               fused=f"{h.fused:.3f}", dense=f"{h.dense:.3f}", lexical=f"{h.lexical:.3f}",
+                               fused=decimal(h.fused, 3), dense=decimal(h.dense, 3), lexical=decimal(h.lexical, 3),
                                citation=h.passage.citation, text=_short(h.passage.text, 240))
                         for h in report.passage_hits)
     head = "<thead><tr><th>Điểm gộp</th><th>Ngữ nghĩa</th><th>Từ khóa</th><th>$what</th><th>$extra</th></tr></thead>"
     return render("""$form
 <div class="card"><h2>Ý định</h2>$intent<p>$route</p></div>
-<div class="card"><h2>Bot trả lời</h2><p class="muted">Loại: $kind · độ tin cậy $confidence · $reason</p>
+<div class="card"><h2>Bot trả lời</h2><p class="muted">Loại: $kind · độ tin cậy $confidence
+<br>Chi tiết kỹ thuật: $reason</p>
 <div class="answer-box">$message</div>$suggestions</div>
 $figures
 <h2>Mục hỏi đáp tìm được</h2><table>$faq_head<tbody>$faq_rows</tbody></table>
@@ -330,7 +336,7 @@ $figures
 nếu không có gì đủ chắc chắn, bot nói chưa chắc và gợi ý câu hỏi gần nhất.</p>
 <p><a href="$add">+ Thêm câu hỏi này thành mục hỏi đáp mới</a></p>""",
                   form=form, intent=intent_html, route=report.route, kind=KIND_NAMES.get(answer.kind, answer.kind),
-                  confidence=f"{answer.confidence:.2f}", reason=answer.reason, message=answer.message(),
+                  confidence=decimal(answer.confidence), reason=answer.reason, message=answer.message(),
                   suggestions=render("<p>Gợi ý cho người dân:</p><ul>$s</ul>", s=suggestions) if answer.suggestions
                   else Safe(""), figures=figures_html,
                   faq_head=render(head, what="Mục", extra="Nguồn"), faq_rows=faq_rows,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from bot.lexicon import load_lexicon
-from bot.vietnamese import fold
+from bot.vietnamese import fold, nfc
 from knowledge.answering import ENTITY_PROGRAMME
 from knowledge.retriever import Retriever
 from knowledge.staff.faq_store import StoredEntry
@@ -68,9 +68,10 @@ def _same(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
-def _key(text: str) -> str:
-    """How two questions are compared for an exact duplicate: no case, accents or punctuation."""
-    return " ".join(re.findall(r"\w+", fold(text)))
+def _key(text: str, keep_accents: bool = False) -> str:
+    """How two questions are compared for a duplicate: no case or punctuation, and no accents
+    unless ``keep_accents`` (an entry's unaccented paraphrase of its own question is wanted)."""
+    return " ".join(re.findall(r"\w+", nfc(text).lower() if keep_accents else fold(text)))
 
 
 class EntryValidator:
@@ -186,16 +187,16 @@ class EntryValidator:
         problems: List[Problem] = []
         seen: Set[str] = set()
         for field, text in [("question", data["question"])] + [("paraphrases", p) for p in data["paraphrases"]]:
-            key = _key(text)
+            key, own_key = _key(text), _key(text, keep_accents=True)
             if not key:
                 continue
-            if key in seen:
+            if own_key in seen:
                 problems.append(Problem(field, f"Câu «{text}» bị lặp lại trong chính mục này."))
             elif key in known:
                 other = known[key]
                 problems.append(Problem(field, f"Câu «{text}» đã có trong mục {other.data['id']} "
                                                f"(«{other.data['question']}»): mục đó đã trả lời câu này."))
-            seen.add(key)
+            seen.add(own_key)
         return problems
 
     def _near_duplicates(self, data: Mapping[str, Any]) -> List[Problem]:

@@ -57,6 +57,9 @@ class BotServers:
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    # More environment for the servers, e.g. KNOWLEDGE_CONTENT_DIR / KNOWLEDGE_INDEX_DIR of a copy.
+    extra_env: Dict[str, str] = field(default_factory=dict)
+    staff_port: int = field(default_factory=free_port)
 
     @property
     def rest_url(self) -> str:
@@ -66,6 +69,10 @@ class BotServers:
     def action_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}/webhook"
 
+    @property
+    def staff_url(self) -> str:
+        return f"http://127.0.0.1:{self.staff_port}"
+
     def env(self) -> Dict[str, str]:
         env = dict(os.environ)
         env.update(
@@ -74,6 +81,7 @@ class BotServers:
             HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2",
             SQLALCHEMY_SILENCE_UBER_WARNING="1",
         )
+        env.update(self.extra_env)
         return env
 
     def start_actions(self) -> None:
@@ -95,6 +103,17 @@ class BotServers:
             command, cwd=ROOT, env=self.env(), stdout=log.open("ab"), stderr=subprocess.STDOUT,
         )
         wait_until(f"http://127.0.0.1:{self.rasa_port}/status", 240, self.processes["rasa"], log)
+
+    def start_staff_app(self) -> None:
+        """The staff web app (knowledge/staff), reading this pair's tracker store and Rasa."""
+        log = self.workdir / "staff.log"
+        env = {**self.env(), "ADMIN_HOST": "127.0.0.1", "ADMIN_PORT": str(self.staff_port),
+               "RASA_URL": f"http://127.0.0.1:{self.rasa_port}"}
+        self.processes["staff"] = subprocess.Popen(
+            [str(ACTIONS_PYTHON), "-m", "knowledge.staff.app"], cwd=ROOT, env=env, stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(f"{self.staff_url}/health", 60, self.processes["staff"], log)
 
     def stop(self, name: str) -> None:
         process = self.processes.pop(name, None)

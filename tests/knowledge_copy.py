@@ -1,0 +1,37 @@
+"""A private copy of the knowledge content (and of the built index) for tests that edit it.
+
+Tests point the staff tools and the servers at the copy (``KNOWLEDGE_CONTENT_DIR``,
+``KNOWLEDGE_INDEX_DIR``), so the real knowledge/ folder is never touched.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from knowledge.build_index import current_index_dir
+from knowledge.paths import CONTENT_DIR, INDEX_DIR
+
+CONTENT = ("faq", "documents", "facts.yml", "programmes.yml")
+
+
+def copy_content(target: Path) -> Path:
+    """Copy FAQ, documents and tables into ``target`` (created) and return it."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in CONTENT:
+        source = CONTENT_DIR / name
+        if source.is_dir():
+            shutil.copytree(source, target / name)
+        else:
+            shutil.copy2(source, target / name)
+    return target
+
+
+def copy_index(target: Path) -> Path:
+    """Copy the current built index into ``target`` with its own ``current`` link."""
+    current = current_index_dir(INDEX_DIR)
+    assert current is not None, "run scripts/setup.sh to build the index"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(current, target / current.name)
+    (target / "current").symlink_to(current.name)
+    return target
