@@ -16,5 +16,6 @@ CODE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = CODE_DIR.parent
 CONTENT_DIR = Path(os.environ.get("KNOWLEDGE_CONTENT_DIR") or CODE_DIR).resolve()
 INDEX_DIR = Path(os.environ["KNOWLEDGE_INDEX_DIR"]) if os.environ.get("KNOWLEDGE_INDEX_DIR") else CONTENT_DIR / "index"
-# Embeddings and BM25 terms of indexed texts, shared by every copy (keyed by content hash).
-BUILD_CACHE_PATH = PROJECT_DIR / ".cache" / "index-build-cache.sqlite"
+# Embeddings and BM25 terms of indexed texts, shared by every copy (keyed by content hash);
+# ``KNOWLEDGE_BUILD_CACHE`` names another file (an empty one measures a full build).
+BUILD_CACHE_PATH = Path(os.environ.get("KNOWLEDGE_BUILD_CACHE") or PROJECT_DIR / ".cache" / "index-build-cache.sqlite")

@@ -63,7 +63,8 @@ class LoadedIndex:
         self.passages = [Passage(**raw) for raw in data["passages"]]
         self.faq_dense = faiss.read_index(str(folder / "faq_keys.faiss"))
         self.passage_dense = faiss.read_index(str(folder / "passages.faiss"))
-        self.faq_lexical = BM25Index(data["faq_terms"])
+        self.faq_terms: List[List[str]] = data["faq_terms"]  # kept for the staff tools' what-if check
+        self.faq_lexical = BM25Index(self.faq_terms)
         self.passage_lexical = BM25Index(data["passage_terms"])
         self.faq_by_id = {entry.id: entry for entry in self.faq}
         self.restorer = DiacriticRestorer(
@@ -134,8 +135,8 @@ class Retriever:
             similarities, ids = index.passage_dense.search(vector, index.passage_dense.ntotal)
             passage_dense[ids[0][ids[0] >= 0]] = similarities[0][ids[0] >= 0]
 
-        faq_hits = _fuse("faq", faq_dense, index.faq_lexical, terms, top, dense_weight, lexical_weight)
-        passage_hits = _fuse("passage", passage_dense, index.passage_lexical, terms, top,
+        faq_hits = fuse("faq", faq_dense, index.faq_lexical, terms, top, dense_weight, lexical_weight)
+        passage_hits = fuse("passage", passage_dense, index.passage_lexical, terms, top,
                              dense_weight, lexical_weight)
         for hit in faq_hits:
             hit.faq = index.faq[int(hit.id)]
@@ -146,7 +147,7 @@ class Retriever:
         return Retrieval(query, embedded_as, faq_hits, passage_hits)
 
 
-def _fuse(kind: str, dense: np.ndarray, lexical_index: BM25Index, terms: Sequence[str], top: int,
+def fuse(kind: str, dense: np.ndarray, lexical_index: BM25Index, terms: Sequence[str], top: int,
           dense_weight: float, lexical_weight: float) -> List[Hit]:
     """The ``top`` units by weighted sum of cosine and normalised BM25."""
     lexical = lexical_index.scores(terms) / (lexical_index.max_score(terms) or 1.0)

@@ -8,8 +8,11 @@ source scripts/env.sh
 
 .venv/actions/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" &
 ACTIONS_PID=$!
-trap 'kill $ACTIONS_PID 2>/dev/null || true' EXIT INT TERM
-echo "[start] action server on :$ACTION_PORT (pid $ACTIONS_PID); Rasa on :$RASA_PORT" >&2
+# Staff tools (FAQ editing, answer check, review queue): http://localhost:$ADMIN_PORT
+.venv/actions/bin/python -m knowledge.staff.app >>"$LOG_DIR/staff.log" 2>&1 &
+STAFF_PID=$!
+trap 'kill $ACTIONS_PID $STAFF_PID 2>/dev/null || true' EXIT INT TERM
+echo "[start] action server on :$ACTION_PORT (pid $ACTIONS_PID); staff app on :$ADMIN_PORT (pid $STAFF_PID); Rasa on :$RASA_PORT" >&2
 .venv/rasa/bin/rasa run --enable-api --cors "*" --port "$RASA_PORT" \
   --model "$(.venv/rasa/bin/python -c 'from bot.train_if_changed import current_model; print(current_model())')" \
   --credentials credentials.yml --endpoints endpoints.yml --log-file "$LOG_DIR/rasa.log"

@@ -107,11 +107,11 @@ def create_app(config: Optional[StaffConfig] = None, name: str = "staff_admin") 
     rebuilder = Rebuilder(config.content_dir, config.index_dir)
     knowledge = KnowledgeView(config, tables)
     threshold = float(knowledge_threshold())
-    app.ctx.rebuilder = rebuilder
 
     @app.before_server_start
     async def load_retriever(app: Sanic) -> None:
         threading.Thread(target=knowledge.load, name="load-retriever", daemon=True).start()
+        rebuilder.request()  # content edited while the app was down (or by hand) gets indexed; else a no-op
 
     # -- login enforcement and headers ----------------------------------------------------------
     @app.on_request

@@ -97,13 +97,21 @@ def same_token(given: Optional[str], expected: Optional[str]) -> bool:
 
 
 class LoginLimiter:
-    """At most ``limit`` failed logins per address and per user name within ``window`` seconds."""
+    """Failed logins allowed within ``window`` seconds: ``per_user`` per user name, ``per_address`` per address.
 
-    def __init__(self, limit: int = 5, window: float = 900.0):
-        self.limit = limit
+    The address limit is higher: behind a proxy every staff member shares one address,
+    and one person's typos must not lock the others out.
+    """
+
+    def __init__(self, per_user: int = 5, per_address: int = 20, window: float = 900.0):
+        self.limits = {"user": per_user, "ip": per_address}
         self.window = window
         self._failures: Dict[str, Deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _keys(address: str, username: str) -> Dict[str, str]:
+        return {"ip": f"ip:{address}", "user": f"user:{username.lower()}"}
 
     def _recent(self, key: str, now: float) -> Deque[float]:
         failures = self._failures[key]
@@ -116,18 +124,18 @@ class LoginLimiter:
         now = time.time()
         with self._lock:
             waits = [
-                failures[0] + self.window - now
-                for key in (f"ip:{address}", f"user:{username.lower()}")
-                if len(failures := self._recent(key, now)) >= self.limit
+                failures[-self.limits[kind]] + self.window - now
+                for kind, key in self._keys(address, username).items()
+                if len(failures := self._recent(key, now)) >= self.limits[kind]
             ]
         return max(waits, default=0.0)
 
     def failed(self, address: str, username: str) -> None:
         now = time.time()
         with self._lock:
-            for key in (f"ip:{address}", f"user:{username.lower()}"):
+            for key in self._keys(address, username).values():
                 self._recent(key, now).append(now)
 
     def succeeded(self, address: str, username: str) -> None:
         with self._lock:
-            self._failures.pop(f"user:{username.lower()}", None)
+            self._failures.pop(self._keys(address, username)["user"], None)

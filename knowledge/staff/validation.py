@@ -7,7 +7,8 @@ and when the typed figure contradicts the programme table the message says what 
 table says and which placeholder to write instead. Warnings need a confirmation: a
 question the bot would already answer with another entry (found with the bot's own
 retriever and answer threshold, so "near-duplicate" means exactly "the bot would answer
-this with entry X").
+this with entry X"), and an edit after which the bot would answer the entry's own
+question with another entry.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
+import numpy as np
+
 from bot.lexicon import load_lexicon
 from bot.vietnamese import fold, nfc
 from knowledge.answering import ENTITY_PROGRAMME
-from knowledge.retriever import Retriever
+from knowledge.lexical import BM25Index, analyze
+from knowledge.retriever import Retriever, fuse
 from knowledge.staff.faq_store import StoredEntry
 from knowledge.tables import FIGURE_FIELDS, PLACEHOLDER_RE, PolicyTables, typed_figures
 
@@ -91,6 +95,7 @@ class EntryValidator:
         if not data.get("retired"):
             problems += self._duplicates(data, others)
             problems += self._near_duplicates(data)
+            problems += self._own_question(data)
         return problems
 
     # -- required fields ------------------------------------------------------------------
@@ -217,3 +222,38 @@ class EntryValidator:
                 "(hoặc thêm câu này làm cách hỏi khác của nó) thay vì tạo mục mới; nếu hai câu thật sự khác "
                 "nhau, đánh dấu «Tôi đã xem các cảnh báo» rồi lưu lại."), "warning"))
         return problems
+
+    def _own_question(self, data: Mapping[str, Any]) -> List[Problem]:
+        """Will the bot still answer this entry's own question with it once saved?
+
+        Many ways of asking make an entry's BM25 text long, which lowers its score for its
+        own question, and a near-identical entry can win. The ranking is recomputed as the
+        bot would after the rebuild: BM25 over every entry with this one's new text, the
+        stored vectors of the others and fresh vectors of this entry's questions.
+        """
+        if self.retriever is None or not self.retriever.available or not data["question"]:
+            return []
+        index = self.retriever.index
+        retrieval = self.retriever.search(data["question"], top=len(index.faq))
+        dense_by_id = {hit.id: hit.dense for hit in retrieval.faq}
+        position = next((i for i, e in enumerate(index.faq) if e.id == data["id"]), len(index.faq))
+        terms = list(index.faq_terms)
+        own_terms = list(analyze(" . ".join([data["question"], *data["paraphrases"], *data["tags"]])))
+        terms[position:position + 1] = [own_terms]
+        ids = [e.id for e in index.faq][:position] + [data["id"]] + [e.id for e in index.faq][position + 1:]
+        query = self.retriever.embedder.encode_query(retrieval.embedded_as)
+        own_dense = float(np.max(self.retriever.embedder.encode_queries([data["question"], *data["paraphrases"]]) @ query))
+        dense = np.array([own_dense if i == position else dense_by_id.get(entry_id, 0.0)
+                          for i, entry_id in enumerate(ids)], dtype=np.float32)
+        fusion = self.retriever.settings["fusion"]
+        best = fuse("faq", dense, BM25Index(terms), analyze(data["question"]), 1,
+                    float(fusion["dense_weight"]), float(fusion["lexical_weight"]))[0]
+        winner = ids[int(best.id)]
+        if winner == data["id"]:
+            return []
+        other = index.faq_by_id[winner]
+        return [Problem("question", (
+            f"Sau khi lưu, bot sẽ trả lời câu hỏi chính «{data['question']}» bằng mục {winner} («{other.question}») "
+            "chứ không phải mục này. Thường do mục có quá nhiều cách hỏi (làm điểm từ khóa của câu hỏi chính giảm) "
+            "hoặc câu hỏi quá giống mục kia: hãy bớt những cách hỏi không cần thiết, hoặc viết câu hỏi chính rõ hơn."),
+            "warning")]

@@ -7,9 +7,7 @@ by the bot tests, is started when the first of them runs).
 from __future__ import annotations
 
 import html
-import os
 import re
-import subprocess
 import threading
 import time
 import uuid
@@ -21,24 +19,16 @@ import requests
 
 from knowledge.staff.app import create_app
 from knowledge.staff.config import StaffConfig
-from tests.integration.servers import ACTIONS_PYTHON, ROOT, BotServers
-from tests.knowledge_copy import copy_content, copy_index
+from tests.integration import staff_client
+from tests.integration.servers import BotServers
 
-PASSWORD = "mật khẩu thử nghiệm"
 PUBLIC_PATHS = {"/login", "/health", "/static/staff.css"}
 ENTRY = "lai-suat-ho-ngheo"  # "Lãi suất cho vay hộ nghèo là bao nhiêu?": an intent the bot answers from the FAQ
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory) -> Iterator[BotServers]:
-    base = tmp_path_factory.mktemp("staff")
-    content, index = copy_content(base / "knowledge"), copy_index(base / "index")
-    env = {"KNOWLEDGE_CONTENT_DIR": str(content), "KNOWLEDGE_INDEX_DIR": str(index),
-           "STAFF_STATE_DIR": str(base / "state")}
-    for user in ("an", "binh"):
-        subprocess.run([str(ACTIONS_PYTHON), "-m", "knowledge.staff.accounts", "add", user, "--password-stdin"],
-                       input=PASSWORD + "\n", text=True, cwd=ROOT, env={**os.environ, **env}, check=True)
-    pair = BotServers(base, extra_env=env)
+    pair = staff_client.servers_on_a_copy(tmp_path_factory.mktemp("staff"))
     try:
         pair.start_staff_app()
         yield pair
@@ -60,32 +50,11 @@ def content_dir(servers: BotServers) -> Path:
 
 
 def login(servers: BotServers, user: str = "an") -> requests.Session:
-    session = requests.Session()
-    page = session.get(f"{servers.staff_url}/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    response = session.post(f"{servers.staff_url}/login", allow_redirects=False,
-                            data={"csrf": token, "username": user, "password": PASSWORD, "next": "/faq"})
-    assert response.status_code == 303, response.text
-    return session
+    return staff_client.login(servers.staff_url, user)
 
 
 def edit_form(session: requests.Session, servers: BotServers, entry_id: str) -> Dict[str, object]:
-    """The fields of an entry's edit form, as a browser would send them back."""
-    page = session.get(f"{servers.staff_url}/faq/{entry_id}/edit").text
-
-    def value(pattern: str) -> str:
-        return html.unescape(re.search(pattern, page, re.DOTALL).group(1))
-
-    return {
-        "csrf": value(r'name="csrf" value="([^"]+)"'), "version": value(r'name="version" value="([^"]+)"'),
-        "question": value(r'name="question" value="([^"]*)"'),
-        "paraphrases": value(r'<textarea id="paraphrases" name="paraphrases">(.*?)</textarea>'),
-        "answer": value(r'<textarea id="answer" name="answer" class="answer">(.*?)</textarea>'),
-        "sources": value(r'<textarea id="sources" name="sources">(.*?)</textarea>'),
-        "programmes": re.findall(r'name="programmes" value="([^"]+)" checked', page),
-        "topic": value(r'<option value="([^"]+)" selected>'), "tags": value(r'name="tags" value="([^"]*)"'),
-        "do": "save",
-    }
+    return staff_client.edit_form(session, servers.staff_url, entry_id)
 
 
 def sample_path(path: str) -> str:
@@ -125,7 +94,7 @@ def test_an_edit_saved_in_the_app_is_what_the_bot_answers_then_an_older_version_
     marker = f"Ghi chú kiểm thử {uuid.uuid4().hex[:6]}: hỏi thêm cán bộ xã."
     saved = session.post(f"{servers.staff_url}/faq/{ENTRY}/edit", data={**form, "answer": f"{original} {marker}"},
                          allow_redirects=False)
-    assert saved.status_code == 303, re.findall(r'<li class="error">(.*?)</li>', saved.text)
+    assert saved.status_code == 303, staff_client.form_errors(saved.text)
     started = time.monotonic()
     reply = ""
     while marker not in reply and time.monotonic() - started < 180:

@@ -70,11 +70,14 @@ def test_the_generated_secret_is_kept_and_private(tmp_path, monkeypatch):
     assert stat.S_IMODE((tmp_path / "secret").stat().st_mode) == 0o600
 
 
-def test_failed_logins_are_limited_per_address_and_per_user():
-    limiter = LoginLimiter(limit=3, window=60)
+def test_failed_logins_are_limited_per_user_and_per_address():
+    limiter = LoginLimiter(per_user=3, per_address=5, window=60)
     for _ in range(3):
         assert limiter.wait_seconds("10.0.0.1", "an") == 0
         limiter.failed("10.0.0.1", "an")
-    assert limiter.wait_seconds("10.0.0.1", "binh") > 0  # the address is blocked
-    assert limiter.wait_seconds("10.0.0.2", "an") > 0  # so is the user name, from anywhere
-    assert limiter.wait_seconds("10.0.0.2", "binh") == 0
+    assert limiter.wait_seconds("10.0.0.2", "an") > 0  # the user name is blocked from anywhere
+    assert limiter.wait_seconds("10.0.0.1", "binh") == 0  # others behind the same address are not, yet
+    limiter.failed("10.0.0.1", "binh")
+    limiter.failed("10.0.0.1", "chi")
+    assert limiter.wait_seconds("10.0.0.1", "dung") > 0  # too many failures from one address
+    assert limiter.wait_seconds("10.0.0.2", "dung") == 0

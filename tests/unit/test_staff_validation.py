@@ -102,3 +102,13 @@ def test_editing_an_entry_does_not_warn_about_the_entry_itself(saved, retriever)
     own = next(item for item in saved if item.data["id"] == "lai-suat-ho-ngheo").data
     problems = EntryValidator(TABLES, retriever).validate(own, saved)
     assert "mục lai-suat-ho-ngheo («" not in messages(problems)
+
+
+def test_an_edit_after_which_the_bot_would_answer_the_question_with_another_entry_is_a_warning(saved, retriever):
+    own = next(item for item in saved if item.data["id"] == "lai-suat-ho-ngheo").data
+    validator = EntryValidator(TABLES, retriever)
+    assert not [p for p in validator.validate(own, saved) if "Sau khi lưu" in p.message]
+    # Many extra ways of asking lengthen the entry's BM25 text until "hộ cận nghèo" wins its own question.
+    padded = {**own, "paraphrases": own["paraphrases"] + [f"hộ nghèo hỏi lãi suất lần thứ {n} ạ" for n in range(8)]}
+    warnings = [p for p in validator.validate(padded, saved) if "Sau khi lưu" in p.message]
+    assert warnings and warnings[0].level == "warning" and "mục lai-suat-ho-can-ngheo" in warnings[0].message
