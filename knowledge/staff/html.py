@@ -128,4 +128,5 @@ form.inline{display:inline}
 .turn.flagged{outline:2px solid #d93025}
 .card{background:#fff;border:1px solid #d0d4da;border-radius:.4rem;padding:.8rem;margin:1rem 0}
 code{background:#eef1f5;padding:0 .2rem}
+.narrow{max-width:24rem}
 """

@@ -60,7 +60,7 @@ def status_bar(status: RebuildStatus, index_built_at: str) -> Safe:
 
 def login_page(token: str, next_path: str, error: str = "") -> Safe:
     return render("""
-<form method="post" action="/login" class="card" style="max-width:24rem">
+<form method="post" action="/login" class="card narrow">
 $csrf<input type="hidden" name="next" value="$next">
 <p class="flash error" $hidden>$error</p>
 <label for="username">Tên đăng nhập</label>

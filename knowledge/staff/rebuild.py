@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 from knowledge.paths import PROJECT_DIR
 
@@ -38,9 +38,11 @@ class RebuildStatus:
 class Rebuilder:
     """Runs index builds for one content folder and index folder."""
 
-    def __init__(self, content_dir: Path, index_dir: Path, quiet_seconds: float = 1.0):
+    def __init__(self, content_dir: Path, index_dir: Path, quiet_seconds: float = 1.0,
+                 command: Optional[List[str]] = None):
         self.env: Dict[str, str] = {**os.environ, "KNOWLEDGE_CONTENT_DIR": str(content_dir),
                                     "KNOWLEDGE_INDEX_DIR": str(index_dir), "TQDM_DISABLE": "1"}
+        self.command = command or [sys.executable, "-m", "knowledge.build_index"]
         self.quiet_seconds = quiet_seconds
         self.status = RebuildStatus()
         self._condition = threading.Condition()
@@ -89,8 +91,7 @@ class Rebuilder:
                 first_request = self.status.requested_at
                 self.status.requested_at = None
             started = time.time()
-            result = subprocess.run([sys.executable, "-m", "knowledge.build_index"], cwd=PROJECT_DIR, env=self.env,
-                                    capture_output=True, text=True)
+            result = subprocess.run(self.command, cwd=PROJECT_DIR, env=self.env, capture_output=True, text=True)
             with self._condition:
                 finished = time.time()
                 self.status.builds += 1

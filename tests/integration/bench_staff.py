@@ -99,7 +99,7 @@ def main() -> int:
         for kind, paraphrase in (("answer_only", False), ("new_paraphrase", True)):
             runs = []
             for round_number in range(args.rounds):
-                edit_file(content, f"Đo {kind} {round_number}.", paraphrase)
+                edit_file(content, f"Đo {kind} {round_number} {uuid.uuid4().hex[:6]}.", paraphrase)  # never cached
                 runs.append(timed_build(env))
             results[f"incremental_{kind}"] = runs
             print(f"incremental rebuild, {kind}: {summary([r['wall_s'] for r in runs])} wall; "
