@@ -7,6 +7,7 @@ with a fresh SQLite tracker store, so tests talk to the bot the way a channel do
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import time
@@ -57,6 +58,8 @@ class BotServers:
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    extra_env: Dict[str, str] = field(default_factory=dict)
+    api_token: str = field(default_factory=lambda: secrets.token_hex(16))
 
     @property
     def rest_url(self) -> str:
@@ -72,8 +75,11 @@ class BotServers:
             ACTION_ENDPOINT_URL=self.action_url,
             TRACKER_DB=str(self.workdir / "conversations.db"),
             HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2",
-            SQLALCHEMY_SILENCE_UBER_WARNING="1",
+            SQLALCHEMY_SILENCE_UBER_WARNING="1", RASA_API_TOKEN=self.api_token,
+            # Dialogue tests type faster than a citizen; tests of the limit set their own.
+            RATE_LIMIT_PER_MINUTE="600", RATE_LIMIT_BURST="60", SANIC_REQUEST_MAX_SIZE="262144",
         )
+        env.update(self.extra_env)
         return env
 
     def start_actions(self) -> None:
@@ -87,14 +93,14 @@ class BotServers:
     def start_rasa(self, model: Optional[Path] = None) -> None:
         log = self.workdir / "rasa.log"
         command: List[str] = [
-            str(RASA_BIN / "rasa"), "run", "--enable-api", "--port", str(self.rasa_port),
+            str(RASA_BIN / "rasa"), "run", "--enable-api", "--auth-token", self.api_token, "--port", str(self.rasa_port),
             "--model", str(model or current_model()), "--credentials", "credentials.yml",
             "--endpoints", "endpoints.yml",
         ]
         self.processes["rasa"] = subprocess.Popen(
             command, cwd=ROOT, env=self.env(), stdout=log.open("ab"), stderr=subprocess.STDOUT,
         )
-        wait_until(f"http://127.0.0.1:{self.rasa_port}/status", 240, self.processes["rasa"], log)
+        wait_until(f"http://127.0.0.1:{self.rasa_port}/", 240, self.processes["rasa"], log)
 
     def stop(self, name: str) -> None:
         process = self.processes.pop(name, None)
