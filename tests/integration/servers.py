@@ -60,6 +60,7 @@ class BotServers:
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
     extra_env: Dict[str, str] = field(default_factory=dict)
     api_token: str = field(default_factory=lambda: secrets.token_hex(16))
+    credentials: str = "credentials.yml"  # e.g. a file that adds the Zalo channel
 
     @property
     def rest_url(self) -> str:
@@ -94,7 +95,7 @@ class BotServers:
         log = self.workdir / "rasa.log"
         command: List[str] = [
             str(RASA_BIN / "rasa"), "run", "--enable-api", "--auth-token", self.api_token, "--port", str(self.rasa_port),
-            "--model", str(model or current_model()), "--credentials", "credentials.yml",
+            "--model", str(model or current_model()), "--credentials", self.credentials,
             "--endpoints", "endpoints.yml",
         ]
         self.processes["rasa"] = subprocess.Popen(
