@@ -1,0 +1,185 @@
+"""The Zalo OA channel end to end: Zalo's signed webhook in, the fake OA API out.
+
+A Rasa server runs with the Zalo channel configured exactly as scripts/start.sh does it
+(credentials.yml + credentials.zalo.yml, values from the environment), sharing the
+session's action server, and sends its replies to a fake OA API on loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+import requests
+
+from bot.channels.zalo_replies import OPTIONS_INTRO, TEXT_LIMIT, TEXT_ONLY_REPLY
+from knowledge.answering import SOURCE_PREFIX
+from tests.integration.fake_zalo import FakeZalo, post_event, text_event
+from tests.integration.servers import ROOT, BotServers
+
+APP_ID, OA_SECRET, APP_SECRET = "4318000000000000001", "oa-secret-for-tests", "app-secret-for-tests"
+RATE_QUESTION = "Lãi suất cho vay hộ nghèo là bao nhiêu?"
+
+
+@dataclass
+class ZaloBot:
+    servers: BotServers
+    fake: FakeZalo
+
+    @property
+    def webhook(self) -> str:
+        return f"http://127.0.0.1:{self.servers.rasa_port}/webhooks/zalo/webhook"
+
+    @property
+    def token_file(self) -> Path:
+        return self.servers.workdir / "zalo_tokens.json"
+
+    def post(self, event: dict, **kwargs: str) -> requests.Response:
+        return post_event(self.webhook, event, APP_ID, OA_SECRET, **kwargs)
+
+    def ask(self, user: str, text: str) -> List[str]:
+        """Send a signed text event and return the texts the citizen then receives."""
+        before = len(self.fake.texts_to(user))
+        response = self.post(text_event(APP_ID, user, text, msg_id=new_id()))
+        assert response.status_code == 200, response.text
+        return self.fake.wait_for_texts(user, before + 1)[before:]
+
+    def user_texts(self, user: str) -> List[str]:
+        """What the tracker store holds as this citizen's messages."""
+        with sqlite3.connect(self.servers.workdir / "conversations.db") as db:
+            rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
+                              (f"zalo_{user}",)).fetchall()
+        return [json.loads(row[0]).get("text") for row in rows]
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@pytest.fixture(scope="module")
+def zalo(bot, tmp_path_factory) -> Iterator[ZaloBot]:
+    workdir = tmp_path_factory.mktemp("zalo")
+    fake = FakeZalo(APP_ID, APP_SECRET, access_token="access-0", refresh_token="refresh-0").start()
+    credentials = workdir / "credentials.yml"  # what scripts/start.sh writes when ZALO_APP_ID is set
+    credentials.write_text((ROOT / "credentials.yml").read_text() + "\n" + (ROOT / "credentials.zalo.yml").read_text())
+    servers = BotServers(workdir, action_port=bot.action_port, credentials=str(credentials), extra_env={
+        "ZALO_APP_ID": APP_ID, "ZALO_OA_SECRET_KEY": OA_SECRET, "ZALO_APP_SECRET": APP_SECRET,
+        "ZALO_ACCESS_TOKEN": "access-0", "ZALO_REFRESH_TOKEN": "refresh-0",
+        "ZALO_API_BASE": fake.url, "ZALO_OAUTH_BASE": fake.url, "ZALO_TOKEN_FILE": str(workdir / "zalo_tokens.json"),
+        "ZALO_BACKOFF_SECONDS": "0.05",
+    })
+    try:
+        servers.start_rasa()
+        yield ZaloBot(servers, fake)
+    finally:
+        servers.stop_all()
+        fake.stop()
+
+
+def test_a_signed_question_is_answered_with_the_rate_and_its_source_in_one_message(zalo, tables):
+    texts = zalo.ask("u-rate", RATE_QUESTION)
+    rate = tables.figure("ho_ngheo", "rate").text
+    assert any(rate in text and SOURCE_PREFIX in text for text in texts), texts
+    assert zalo.user_texts("u-rate") == [RATE_QUESTION]
+
+
+@pytest.mark.parametrize("signature", ["", "mac=" + "0" * 64, "not-a-signature"])
+def test_a_missing_or_wrong_signature_gets_401_and_no_reply(zalo, signature):
+    user = f"u-forged-{new_id()}"
+    response = zalo.post(text_event(APP_ID, user, "xin chào", msg_id=new_id()), signature=signature)
+    assert response.status_code == 401
+    # A signed message after it is answered, and is the only thing answered.
+    zalo.ask(user, "cảm ơn")
+    assert zalo.user_texts(user) == ["cảm ơn"]
+
+
+def test_a_replayed_old_delivery_gets_401(zalo):
+    user = f"u-stale-{new_id()}"
+    old = int((time.time() - 600) * 1000)
+    response = zalo.post(text_event(APP_ID, user, "xin chào", msg_id=new_id(), timestamp_ms=old))
+    assert response.status_code == 401
+    zalo.ask(user, "cảm ơn")
+    assert zalo.user_texts(user) == ["cảm ơn"]
+
+
+def test_a_duplicate_delivery_is_acknowledged_but_answered_once(zalo):
+    user = f"u-dup-{new_id()}"
+    event = text_event(APP_ID, user, RATE_QUESTION, msg_id=new_id())
+    assert zalo.post(event).status_code == 200
+    assert zalo.post(event).status_code == 200  # Zalo re-sends when it thinks we were too slow
+    zalo.fake.wait_for_texts(user)  # the answer; a second one would come before the next message's
+    zalo.ask(user, "cảm ơn")
+    assert zalo.user_texts(user) == [RATE_QUESTION, "cảm ơn"]
+    assert sum(SOURCE_PREFIX in text for text in zalo.fake.texts_to(user)) == 1
+
+
+def test_a_sticker_gets_the_text_only_reply_without_bothering_rasa(zalo):
+    user = f"u-sticker-{new_id()}"
+    response = zalo.post(text_event(APP_ID, user, "", msg_id=new_id(), event_name="user_send_sticker"))
+    assert response.status_code == 200
+    assert zalo.fake.wait_for_texts(user) == [TEXT_ONLY_REPLY]
+    assert zalo.user_texts(user) == []
+
+
+def test_following_the_oa_gets_the_greeting_with_numbered_options(zalo):
+    user = f"u-follow-{new_id()}"
+    assert zalo.post(text_event(APP_ID, user, "", msg_id="", event_name="follow")).status_code == 200
+    texts = zalo.fake.wait_for_texts(user)
+    assert len(texts) == 1 and texts[0].startswith("Xin chào") and f"{OPTIONS_INTRO}\n1. " in texts[0]
+
+
+def test_answering_a_number_picks_the_numbered_option(zalo, tables):
+    user = f"u-option-{new_id()}"
+    greeting = "\n".join(zalo.ask(user, "xin chào"))
+    options = dict(line.split(". ", 1) for line in greeting.split(OPTIONS_INTRO)[1].strip().splitlines())
+    assert options["2"] == "Lãi suất hộ nghèo", options  # the greeting's second quick reply
+    answer = "\n".join(zalo.ask(user, "2"))
+    assert tables.figure("ho_ngheo", "rate").text in answer
+    # Rasa saw the option's payload, not "2".
+    assert zalo.user_texts(user) == ["xin chào", RATE_QUESTION]
+
+
+def test_a_long_answer_is_split_under_zalos_limit(zalo, tables):
+    texts = zalo.ask(f"u-long-{new_id()}", "nhà tôi hộ cận nghèo muốn vay nuôi bò, có được không?")
+    assert sum(len(t) for t in texts) > TEXT_LIMIT, "this answer is meant to be longer than one message"
+    assert len(texts) >= 2 and all(len(t) <= TEXT_LIMIT for t in texts)
+    assert tables.programmes["ho_can_ngheo"]["name"] in texts[0] + texts[1]
+    assert SOURCE_PREFIX in texts[-1]
+
+
+def test_personal_numbers_are_masked_before_the_tracker_store(zalo):
+    user = f"u-pii-{new_id()}"
+    texts = zalo.ask(user, "CCCD của tôi là 001203004567, số điện thoại 0912345678, hộ nghèo vay được bao nhiêu?")
+    stored = " ".join(zalo.user_texts(user))
+    assert "001203004567" not in stored and "0912345678" not in stored and "đã ẩn" in stored
+    with sqlite3.connect(zalo.servers.workdir / "conversations.db") as db:
+        rows = db.execute("SELECT data FROM events WHERE sender_id = ?", (f"zalo_{user}",)).fetchall()
+    assert rows and not any("001203004567" in row[0] or "0912345678" in row[0] for row in rows)
+    assert any("CCCD" in text for text in texts), "the citizen is told not to send such numbers"
+
+
+def test_an_expired_token_is_refreshed_the_reply_resent_and_the_new_pair_stored(zalo, tables):
+    zalo.fake.reject_token_once()
+    refreshes_before = len(zalo.fake.refreshes)
+    texts = zalo.ask(f"u-token-{new_id()}", RATE_QUESTION)
+    assert tables.figure("ho_ngheo", "rate").text in "\n".join(texts)
+    assert len(zalo.fake.refreshes) == refreshes_before + 1
+    refresh = zalo.fake.refreshes[-1]
+    assert refresh["secret_key"] == APP_SECRET and refresh["form"]["app_id"] == APP_ID
+    assert zalo.fake.messages[-1]["access_token"] == refresh["access_token"]
+    saved = json.loads(zalo.token_file.read_text())
+    assert (saved["access_token"], saved["refresh_token"]) == (refresh["access_token"], refresh["refresh_token"])
+    assert stat.S_IMODE(zalo.token_file.stat().st_mode) == 0o600
+
+
+def test_a_body_that_is_not_json_gets_400(zalo):
+    response = zalo.post({"timestamp": "1"}, signature="x")  # a JSON object, but unsigned
+    assert response.status_code == 401
+    assert requests.post(zalo.webhook, data=b"\xff not json", timeout=10).status_code == 400
