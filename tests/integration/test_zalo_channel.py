@@ -8,79 +8,29 @@ session's action server, and sends its replies to a fake OA API on loopback.
 from __future__ import annotations
 
 import json
-import sqlite3
 import stat
 import time
-import uuid
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator
 
 import pytest
 import requests
 
 from bot.channels.zalo_replies import OPTIONS_INTRO, TEXT_LIMIT, TEXT_ONLY_REPLY
 from knowledge.answering import SOURCE_PREFIX
-from tests.integration.fake_zalo import FakeZalo, post_event, text_event
-from tests.integration.servers import ROOT, BotServers
+from tests.integration.fake_zalo import text_event
+from tests.integration.zalo_bot import APP_ID, APP_SECRET, ZaloBot, new_id
 
-APP_ID, OA_SECRET, APP_SECRET = "4318000000000000001", "oa-secret-for-tests", "app-secret-for-tests"
 RATE_QUESTION = "Lãi suất cho vay hộ nghèo là bao nhiêu?"
-
-
-@dataclass
-class ZaloBot:
-    servers: BotServers
-    fake: FakeZalo
-
-    @property
-    def webhook(self) -> str:
-        return f"http://127.0.0.1:{self.servers.rasa_port}/webhooks/zalo/webhook"
-
-    @property
-    def token_file(self) -> Path:
-        return self.servers.workdir / "zalo_tokens.json"
-
-    def post(self, event: dict, **kwargs: str) -> requests.Response:
-        return post_event(self.webhook, event, APP_ID, OA_SECRET, **kwargs)
-
-    def ask(self, user: str, text: str) -> List[str]:
-        """Send a signed text event and return the texts the citizen then receives."""
-        before = len(self.fake.texts_to(user))
-        response = self.post(text_event(APP_ID, user, text, msg_id=new_id()))
-        assert response.status_code == 200, response.text
-        return self.fake.wait_for_texts(user, before + 1)[before:]
-
-    def user_texts(self, user: str) -> List[str]:
-        """What the tracker store holds as this citizen's messages."""
-        with sqlite3.connect(self.servers.workdir / "conversations.db") as db:
-            rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
-                              (f"zalo_{user}",)).fetchall()
-        return [json.loads(row[0]).get("text") for row in rows]
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex[:12]
 
 
 @pytest.fixture(scope="module")
 def zalo(bot, tmp_path_factory) -> Iterator[ZaloBot]:
-    workdir = tmp_path_factory.mktemp("zalo")
-    fake = FakeZalo(APP_ID, APP_SECRET, access_token="access-0", refresh_token="refresh-0").start()
-    credentials = workdir / "credentials.yml"  # what scripts/start.sh writes when ZALO_APP_ID is set
-    credentials.write_text((ROOT / "credentials.yml").read_text() + "\n" + (ROOT / "credentials.zalo.yml").read_text())
-    servers = BotServers(workdir, action_port=bot.action_port, credentials=str(credentials), extra_env={
-        "ZALO_APP_ID": APP_ID, "ZALO_OA_SECRET_KEY": OA_SECRET, "ZALO_APP_SECRET": APP_SECRET,
-        "ZALO_ACCESS_TOKEN": "access-0", "ZALO_REFRESH_TOKEN": "refresh-0",
-        "ZALO_API_BASE": fake.url, "ZALO_OAUTH_BASE": fake.url, "ZALO_TOKEN_FILE": str(workdir / "zalo_tokens.json"),
-        "ZALO_BACKOFF_SECONDS": "0.05",
-    })
+    """Its own Rasa server (Zalo configured), sharing the session's action server."""
+    zalo_bot = ZaloBot.start(tmp_path_factory.mktemp("zalo"), action_port=bot.action_port)
     try:
-        servers.start_rasa()
-        yield ZaloBot(servers, fake)
+        yield zalo_bot
     finally:
-        servers.stop_all()
-        fake.stop()
+        zalo_bot.stop()
 
 
 def test_a_signed_question_is_answered_with_the_rate_and_its_source_in_one_message(zalo, tables):
@@ -159,9 +109,8 @@ def test_personal_numbers_are_masked_before_the_tracker_store(zalo):
     texts = zalo.ask(user, "CCCD của tôi là 001203004567, số điện thoại 0912345678, hộ nghèo vay được bao nhiêu?")
     stored = " ".join(zalo.user_texts(user))
     assert "001203004567" not in stored and "0912345678" not in stored and "đã ẩn" in stored
-    with sqlite3.connect(zalo.servers.workdir / "conversations.db") as db:
-        rows = db.execute("SELECT data FROM events WHERE sender_id = ?", (f"zalo_{user}",)).fetchall()
-    assert rows and not any("001203004567" in row[0] or "0912345678" in row[0] for row in rows)
+    events = json.dumps(zalo.stored_events(user), ensure_ascii=False)
+    assert "001203004567" not in events and "0912345678" not in events
     assert any("CCCD" in text for text in texts), "the citizen is told not to send such numbers"
 
 
