@@ -11,6 +11,7 @@ import secrets
 import socket
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -20,6 +21,16 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 RASA_BIN = ROOT / ".venv" / "rasa" / "bin"
 ACTIONS_PYTHON = ROOT / ".venv" / "actions" / "bin" / "python"
+
+
+def new_sender(prefix: str = "test") -> str:
+    """A fresh conversation id, so tests never share a tracker."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def texts(replies: List[Dict]) -> str:
+    """All reply texts of one REST answer, one per line."""
+    return "\n".join(r.get("text", "") for r in replies)
 
 
 def free_port() -> int:
