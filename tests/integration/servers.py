@@ -88,7 +88,7 @@ class BotServers:
             HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2",
             SQLALCHEMY_SILENCE_UBER_WARNING="1", RASA_API_TOKEN=self.api_token,
             # Dialogue tests type faster than a citizen; tests of the limit set their own.
-            RATE_LIMIT_PER_MINUTE="600", RATE_LIMIT_BURST="60", SANIC_REQUEST_MAX_SIZE="262144",
+            RATE_LIMIT_PER_MINUTE="120", RATE_LIMIT_BURST="20", SANIC_REQUEST_MAX_SIZE="262144",
         )
         env.update(self.extra_env)
         return env
