@@ -21,3 +21,9 @@ def test_missing_number_is_asked_then_used(bot):
     assert "bao lâu" in first
     second = texts(bot.say(sender, "sau 7 ngày"))
     assert "10.428,6%" in second
+
+
+def test_a_victim_in_despair_hears_support_and_emergency_numbers_first(bot, tables):
+    replies = bot.say(new_sender("bc"), "no tin dung den nhieu qua, bon no goi khung bo ca nha, toi khong muon song nua")
+    assert tables.figure("facts", "hotline_113").text in replies[0]["text"]
+    assert tables.figure("facts", "report_local_police").text in texts(replies), "then the victim advice"
