@@ -32,3 +32,6 @@ step "pytest (Rasa environment)"
 
 step "pytest (action server environment: unit and end-to-end)"
 .venv/actions/bin/python -m pytest -q tests/unit tests/integration -p no:cacheprovider
+
+step "dependency audit (report only)"
+bash scripts/audit.sh

@@ -31,7 +31,8 @@ MAX_SENDER_CHARS = 128
 def parse_body(body: bytes) -> Optional[Dict[str, Any]]:
     """The JSON object of a request body, tolerating broken UTF-8 inside strings."""
     try:
-        data = json.loads(body.decode("utf-8", errors="replace"))
+        # strict=False: raw control characters inside a string are cleaned later, not refused.
+        data = json.loads(body.decode("utf-8", errors="replace"), strict=False)
     except (ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None

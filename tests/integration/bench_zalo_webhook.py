@@ -21,7 +21,8 @@ from typing import Any, Dict, List, Optional
 
 from bot.channels.guard import BUSY_REPLY
 from tests.integration.fake_zalo import text_event
-from tests.integration.zalo_bot import APP_ID, ZaloBot, new_id
+from tests.integration.servers import new_sender
+from tests.integration.zalo_bot import APP_ID, ZaloBot
 
 ACK_P95_GOAL_SECONDS = 1.0
 QUESTIONS = [
@@ -40,10 +41,10 @@ def percentile(values: List[float], fraction: float) -> float:
 
 def run(bot: ZaloBot, requests_count: int, concurrency: int) -> Dict[str, Any]:
     """Post ``requests_count`` signed events, ``concurrency`` at a time; time acks and answers."""
-    users = [f"bench-{new_id()}" for _ in range(requests_count)]
+    users = [new_sender("bench") for _ in range(requests_count)]
 
     def post(index: int) -> float:
-        event = text_event(APP_ID, users[index], QUESTIONS[index % len(QUESTIONS)], msg_id=new_id())
+        event = text_event(APP_ID, users[index], QUESTIONS[index % len(QUESTIONS)], msg_id=new_sender("msg"))
         started = time.perf_counter()
         response = bot.post(event)
         elapsed = time.perf_counter() - started

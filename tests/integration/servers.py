@@ -11,6 +11,7 @@ import secrets
 import socket
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -20,6 +21,16 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 RASA_BIN = ROOT / ".venv" / "rasa" / "bin"
 ACTIONS_PYTHON = ROOT / ".venv" / "actions" / "bin" / "python"
+
+
+def new_sender(prefix: str = "test") -> str:
+    """A fresh conversation id, so tests never share a tracker."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def texts(replies: List[Dict]) -> str:
+    """All reply texts of one REST answer, one per line."""
+    return "\n".join(r.get("text", "") for r in replies)
 
 
 def free_port() -> int:
@@ -78,7 +89,7 @@ class BotServers:
             HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2",
             SQLALCHEMY_SILENCE_UBER_WARNING="1", RASA_API_TOKEN=self.api_token,
             # Dialogue tests type faster than a citizen; tests of the limit set their own.
-            RATE_LIMIT_PER_MINUTE="600", RATE_LIMIT_BURST="60", SANIC_REQUEST_MAX_SIZE="262144",
+            RATE_LIMIT_PER_MINUTE="120", RATE_LIMIT_BURST="20", SANIC_REQUEST_MAX_SIZE="262144",
         )
         env.update(self.extra_env)
         return env

@@ -18,7 +18,8 @@ import requests
 from bot.channels.zalo_replies import OPTIONS_INTRO, TEXT_LIMIT, TEXT_ONLY_REPLY
 from knowledge.answering import SOURCE_PREFIX
 from tests.integration.fake_zalo import text_event
-from tests.integration.zalo_bot import APP_ID, APP_SECRET, ZaloBot, new_id
+from tests.integration.servers import new_sender
+from tests.integration.zalo_bot import APP_ID, APP_SECRET, ZaloBot
 
 RATE_QUESTION = "Lãi suất cho vay hộ nghèo là bao nhiêu?"
 
@@ -42,8 +43,8 @@ def test_a_signed_question_is_answered_with_the_rate_and_its_source_in_one_messa
 
 @pytest.mark.parametrize("signature", ["", "mac=" + "0" * 64, "not-a-signature"])
 def test_a_missing_or_wrong_signature_gets_401_and_no_reply(zalo, signature):
-    user = f"u-forged-{new_id()}"
-    response = zalo.post(text_event(APP_ID, user, "xin chào", msg_id=new_id()), signature=signature)
+    user = new_sender("u-forged")
+    response = zalo.post(text_event(APP_ID, user, "xin chào", msg_id=new_sender("msg")), signature=signature)
     assert response.status_code == 401
     # A signed message after it is answered, and is the only thing answered.
     zalo.ask(user, "cảm ơn")
@@ -51,17 +52,17 @@ def test_a_missing_or_wrong_signature_gets_401_and_no_reply(zalo, signature):
 
 
 def test_a_replayed_old_delivery_gets_401(zalo):
-    user = f"u-stale-{new_id()}"
+    user = new_sender("u-stale")
     old = int((time.time() - 600) * 1000)
-    response = zalo.post(text_event(APP_ID, user, "xin chào", msg_id=new_id(), timestamp_ms=old))
+    response = zalo.post(text_event(APP_ID, user, "xin chào", msg_id=new_sender("msg"), timestamp_ms=old))
     assert response.status_code == 401
     zalo.ask(user, "cảm ơn")
     assert zalo.user_texts(user) == ["cảm ơn"]
 
 
 def test_a_duplicate_delivery_is_acknowledged_but_answered_once(zalo):
-    user = f"u-dup-{new_id()}"
-    event = text_event(APP_ID, user, RATE_QUESTION, msg_id=new_id())
+    user = new_sender("u-dup")
+    event = text_event(APP_ID, user, RATE_QUESTION, msg_id=new_sender("msg"))
     assert zalo.post(event).status_code == 200
     assert zalo.post(event).status_code == 200  # Zalo re-sends when it thinks we were too slow
     zalo.fake.wait_for_texts(user)  # the answer; a second one would come before the next message's
@@ -71,22 +72,22 @@ def test_a_duplicate_delivery_is_acknowledged_but_answered_once(zalo):
 
 
 def test_a_sticker_gets_the_text_only_reply_without_bothering_rasa(zalo):
-    user = f"u-sticker-{new_id()}"
-    response = zalo.post(text_event(APP_ID, user, "", msg_id=new_id(), event_name="user_send_sticker"))
+    user = new_sender("u-sticker")
+    response = zalo.post(text_event(APP_ID, user, "", msg_id=new_sender("msg"), event_name="user_send_sticker"))
     assert response.status_code == 200
     assert zalo.fake.wait_for_texts(user) == [TEXT_ONLY_REPLY]
     assert zalo.user_texts(user) == []
 
 
 def test_following_the_oa_gets_the_greeting_with_numbered_options(zalo):
-    user = f"u-follow-{new_id()}"
+    user = new_sender("u-follow")
     assert zalo.post(text_event(APP_ID, user, "", msg_id="", event_name="follow")).status_code == 200
     texts = zalo.fake.wait_for_texts(user)
     assert len(texts) == 1 and texts[0].startswith("Xin chào") and f"{OPTIONS_INTRO}\n1. " in texts[0]
 
 
 def test_answering_a_number_picks_the_numbered_option(zalo, tables):
-    user = f"u-option-{new_id()}"
+    user = new_sender("u-option")
     greeting = "\n".join(zalo.ask(user, "xin chào"))
     options = dict(line.split(". ", 1) for line in greeting.split(OPTIONS_INTRO)[1].strip().splitlines())
     assert options["2"] == "Lãi suất hộ nghèo", options  # the greeting's second quick reply
@@ -97,7 +98,7 @@ def test_answering_a_number_picks_the_numbered_option(zalo, tables):
 
 
 def test_a_long_answer_is_split_under_zalos_limit(zalo, tables):
-    texts = zalo.ask(f"u-long-{new_id()}", "nhà tôi hộ cận nghèo muốn vay nuôi bò, có được không?")
+    texts = zalo.ask(new_sender("u-long"), "nhà tôi hộ cận nghèo muốn vay nuôi bò, có được không?")
     assert sum(len(t) for t in texts) > TEXT_LIMIT, "this answer is meant to be longer than one message"
     assert len(texts) >= 2 and all(len(t) <= TEXT_LIMIT for t in texts)
     assert tables.programmes["ho_can_ngheo"]["name"] in texts[0] + texts[1]
@@ -105,7 +106,7 @@ def test_a_long_answer_is_split_under_zalos_limit(zalo, tables):
 
 
 def test_personal_numbers_are_masked_before_the_tracker_store(zalo):
-    user = f"u-pii-{new_id()}"
+    user = new_sender("u-pii")
     texts = zalo.ask(user, "CCCD của tôi là 001203004567, số điện thoại 0912345678, hộ nghèo vay được bao nhiêu?")
     stored = " ".join(zalo.user_texts(user))
     assert "001203004567" not in stored and "0912345678" not in stored and "đã ẩn" in stored
@@ -117,7 +118,7 @@ def test_personal_numbers_are_masked_before_the_tracker_store(zalo):
 def test_an_expired_token_is_refreshed_the_reply_resent_and_the_new_pair_stored(zalo, tables):
     zalo.fake.reject_token_once()
     refreshes_before = len(zalo.fake.refreshes)
-    texts = zalo.ask(f"u-token-{new_id()}", RATE_QUESTION)
+    texts = zalo.ask(new_sender("u-token"), RATE_QUESTION)
     assert tables.figure("ho_ngheo", "rate").text in "\n".join(texts)
     assert len(zalo.fake.refreshes) == refreshes_before + 1
     refresh = zalo.fake.refreshes[-1]
@@ -128,7 +129,7 @@ def test_an_expired_token_is_refreshed_the_reply_resent_and_the_new_pair_stored(
     assert stat.S_IMODE(zalo.token_file.stat().st_mode) == 0o600
 
 
-def test_a_body_that_is_not_json_gets_400(zalo):
+def test_an_unsigned_or_unreadable_body_is_refused(zalo):
     response = zalo.post({"timestamp": "1"}, signature="x")  # a JSON object, but unsigned
     assert response.status_code == 401
     assert requests.post(zalo.webhook, data=b"\xff not json", timeout=10).status_code == 400

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -16,13 +15,9 @@ from typing import Any, Dict, List, Optional
 import requests
 
 from tests.integration.fake_zalo import FakeZalo, post_event, text_event
-from tests.integration.servers import ROOT, BotServers
+from tests.integration.servers import ROOT, BotServers, new_sender
 
 APP_ID, OA_SECRET, APP_SECRET = "4318000000000000001", "oa-secret-for-tests", "app-secret-for-tests"
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex[:12]
 
 
 @dataclass
@@ -75,7 +70,7 @@ class ZaloBot:
     def ask(self, user: str, text: str) -> List[str]:
         """Send a signed text event and return the texts the citizen then receives."""
         before = len(self.fake.texts_to(user))
-        response = self.post(text_event(APP_ID, user, text, msg_id=new_id()))
+        response = self.post(text_event(APP_ID, user, text, msg_id=new_sender("msg")))
         assert response.status_code == 200, response.text
         return self.fake.wait_for_texts(user, before + 1)[before:]
 
