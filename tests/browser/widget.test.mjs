@@ -1,4 +1,4 @@
-// Browser test of the web chat widget, in Debian's headless Chromium driven by playwright-core.
+// Browser test of the web chat widget (Node 20+), in Debian's headless Chromium driven by playwright-core.
 //
 //   node tests/browser/widget.test.mjs http://127.0.0.1:5005
 //
