@@ -21,6 +21,7 @@ fi
 ACTIONS_PID=$!
 trap 'kill $ACTIONS_PID 2>/dev/null || true' EXIT INT TERM
 echo "[start] action server on :$ACTION_PORT (pid $ACTIONS_PID); Rasa on :$RASA_PORT" >&2
+echo "[start] web chat: http://localhost:$RASA_PORT/webhooks/web/" >&2
 .venv/rasa/bin/rasa run --enable-api --auth-token "$RASA_API_TOKEN" --cors "*" --port "$RASA_PORT" \
   --model "$(.venv/rasa/bin/python -c 'from bot.train_if_changed import current_model; print(current_model())')" \
   --credentials "$CREDENTIALS" --endpoints endpoints.yml --log-file "$LOG_DIR/rasa.log"

@@ -114,6 +114,15 @@ class RateLimiter:
     def from_env(cls) -> "RateLimiter":
         return cls(float(os.environ.get("RATE_LIMIT_PER_MINUTE", "20")), int(os.environ.get("RATE_LIMIT_BURST", "8")))
 
+    @classmethod
+    def shared(cls) -> "RateLimiter":
+        """The process's one limiter: every channel and endpoint draws on the same budget per sender."""
+        global _SHARED_LIMITER
+        with _SHARED_LOCK:
+            if _SHARED_LIMITER is None:
+                _SHARED_LIMITER = cls.from_env()
+            return _SHARED_LIMITER
+
     def allow(self, sender_id: str) -> bool:
         now = self.clock()
         with self._lock:
@@ -126,11 +135,15 @@ class RateLimiter:
             return allowed
 
 
+_SHARED_LIMITER: Optional[RateLimiter] = None
+_SHARED_LOCK = threading.Lock()
+
+
 class MessageGuard:
     """Screens incoming messages: clean, cut, mask, neutralise commands, rate-limit."""
 
     def __init__(self, limiter: Optional[RateLimiter] = None, max_chars: int = MAX_MESSAGE_CHARS) -> None:
-        self.limiter = limiter or RateLimiter.from_env()
+        self.limiter = limiter or RateLimiter.shared()
         self.max_chars = max_chars
         _shorten_action_server_timeout()
 

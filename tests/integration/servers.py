@@ -105,7 +105,8 @@ class BotServers:
     def start_rasa(self, model: Optional[Path] = None) -> None:
         log = self.workdir / "rasa.log"
         command: List[str] = [
-            str(RASA_BIN / "rasa"), "run", "--enable-api", "--auth-token", self.api_token, "--port", str(self.rasa_port),
+            str(RASA_BIN / "rasa"), "run", "--enable-api", "--auth-token", self.api_token, "--cors", "*",
+            "--port", str(self.rasa_port),
             "--model", str(model or current_model()), "--credentials", self.credentials,
             "--endpoints", "endpoints.yml",
         ]
