@@ -19,6 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import MessageGuard, answer
+from bot.channels.zalo import SENDER_PREFIX as ZALO_SENDER_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,9 @@ BAD_REQUEST_TEXT = (
     "Yêu cầu không đúng định dạng: cần JSON {\"sender\": \"mã người gửi\", \"message\": \"câu hỏi\"}."
 )
 MAX_SENDER_CHARS = 128
+# Conversations of channels that authenticate their users (Zalo signs every event) must
+# not be reachable from the open REST endpoint, where anyone can pick a sender id.
+RESERVED_SENDER_PREFIXES = (ZALO_SENDER_PREFIX,)
 
 
 def parse_body(body: bytes) -> Optional[Dict[str, Any]]:
@@ -66,6 +70,8 @@ class GuardedRestInput(RestInput):
             if not isinstance(sender, (str, int)) or not str(sender).strip():
                 return response.json({"error": BAD_REQUEST_TEXT}, status=400)
             sender_id = str(sender).strip()[:MAX_SENDER_CHARS]
+            if sender_id.startswith(RESERVED_SENDER_PREFIXES):
+                return response.json({"error": BAD_REQUEST_TEXT}, status=400)
             message = data.get("message")
             metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else None
             screened = self.guard.screen(message if isinstance(message, str) else None, sender_id)

@@ -41,3 +41,8 @@ def test_rasa_http_api_needs_the_token(bot: BotServers):
     assert requests.post(f"{base}/model/parse", json={"text": "xin chào"}, timeout=10).status_code in (401, 403)
     allowed = requests.get(f"{base}/conversations/{who}/tracker", params={"token": bot.api_token}, timeout=10)
     assert allowed.status_code == 200 and allowed.json()["sender_id"] == who
+
+
+def test_rest_clients_cannot_post_into_a_zalo_conversation(bot: BotServers):
+    body = {"sender": "zalo_1234567890", "message": "xin chào"}
+    assert requests.post(bot.rest_url, json=body, timeout=30).status_code == 400
