@@ -13,6 +13,7 @@ from actions import knowledge_service
 from knowledge.advisor import advice_message
 from knowledge.answering import SOURCE_PREFIX, UNAVAILABLE_TEXT
 from knowledge.black_credit import assess
+from knowledge.distress import shows_despair, support_message
 from knowledge.eligibility import ASKED_CONDITIONS, questions_to_ask
 from knowledge.province import contact_message
 
@@ -45,6 +46,9 @@ class ActionAnswerKnowledge(Action):
             return await ActionAdviseEligibility().run(dispatcher, tracker, domain)
         events: List[EventType] = []
         victim = intent == "black_credit_victim"
+        if shows_despair(question):  # safety first, then the victim's way out
+            dispatcher.utter_message(text=support_message(knowledge_service.tables()))
+            victim = True
         pending = tracker.get_slot("pending_loan")
         if pending or intent in BLACK_CREDIT_INTENTS:
             events, completed = self._assess_loan(dispatcher, pending, question)

@@ -49,3 +49,16 @@ def answerer() -> Optional[Answerer]:
             if _answerer.retriever.refresh():
                 logger.info("switched to rebuilt knowledge index %s", _answerer.retriever.index.folder.name)
         return _answerer
+
+
+def warm_up() -> None:
+    """Load the index and model and answer one question, so the first citizen does not wait.
+
+    Run when the action server imports this package: loading and the first ONNX run take
+    a few seconds, longer than the channel's answer deadline.
+    """
+    started = time.monotonic()
+    ready = answerer()
+    if ready is not None:
+        ready.answer("lãi suất vay hộ nghèo")
+    logger.info("knowledge base warmed up in %.1f s", time.monotonic() - started)

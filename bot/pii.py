@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import List
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+EMAIL = re.compile(r"[\w.+-]+\s*(?:@|\(a\)|\[a\]|\(at\)|\[at\])\s*[\w-]+(?:\s*\.\s*[\w-]+)+", re.UNICODE)
 # A run of digits, possibly grouped by single spaces, dots or dashes ("0912 345 678").
 DIGIT_RUN = re.compile(r"(?<![\w])\+?\d(?:[ .\-]?\d)*(?![\w])")
 # "150.000.000" or "1,500,000": thousands groups are money, not an identifier.
@@ -59,7 +59,7 @@ def _kind_of_number(run: str, before: str, after: str) -> str:
     if ACCOUNT_BEFORE.search(before) and 6 <= n <= 19:
         return "bank_account"
     international = run.startswith("+84") or (digits.startswith("84") and n == 11)
-    if international or (digits.startswith("0") and (n == 10 or (n == 11 and digits.startswith("02")))):
+    if international or (digits.startswith("0") and (n == 10 or (n == 11 and digits.startswith(("01", "02"))))):
         return "phone"
     if n in (9, 12):
         return "id_number"

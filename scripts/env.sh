@@ -10,3 +10,16 @@ export TRACKER_DB="${TRACKER_DB:-$PWD/.cache/conversations.db}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 export TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
 mkdir -p "$LOG_DIR" "$(dirname "$TRACKER_DB")"
+# Requests larger than this are refused by Rasa's web server (413); long messages are
+# cut with a note by the channel (bot/channels/guard.py), not refused.
+export SANIC_REQUEST_MAX_SIZE="${SANIC_REQUEST_MAX_SIZE:-262144}"
+# Per-sender rate limit on every channel (messages per minute, and a burst allowance).
+export RATE_LIMIT_PER_MINUTE="${RATE_LIMIT_PER_MINUTE:-20}" RATE_LIMIT_BURST="${RATE_LIMIT_BURST:-8}"
+# Rasa's HTTP API (/model/parse, trackers) needs this token; the channels do not.
+# Generated once per machine when not given; never stored in the repository.
+if [ -z "${RASA_API_TOKEN:-}" ]; then
+  TOKEN_FILE="$(dirname "$TRACKER_DB")/rasa_api_token"
+  [ -s "$TOKEN_FILE" ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TOKEN_FILE")
+  RASA_API_TOKEN=$(cat "$TOKEN_FILE")
+fi
+export RASA_API_TOKEN

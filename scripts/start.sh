@@ -6,6 +6,17 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
 
+# The Zalo OA channel joins the default channels only when its credentials are set
+# (credentials.zalo.yml; the README lists the variables).
+CREDENTIALS=credentials.yml
+if [ -n "${ZALO_APP_ID:-}" ]; then
+  CREDENTIALS="$(dirname "$TRACKER_DB")/credentials.with-zalo.yml"
+  { cat credentials.yml; echo; cat credentials.zalo.yml; } > "$CREDENTIALS"
+  export ZALO_ACCESS_TOKEN="${ZALO_ACCESS_TOKEN:-}"  # may be empty: the channel refreshes first
+  export ZALO_TOKEN_FILE="${ZALO_TOKEN_FILE:-$(dirname "$TRACKER_DB")/zalo_tokens.json}"
+  echo "[start] Zalo OA webhook on :$RASA_PORT/webhooks/zalo/webhook" >&2
+fi
+
 .venv/actions/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" &
 ACTIONS_PID=$!
 # Staff tools (FAQ editing, answer check, review queue): http://localhost:$ADMIN_PORT
@@ -13,6 +24,7 @@ ACTIONS_PID=$!
 STAFF_PID=$!
 trap 'kill $ACTIONS_PID $STAFF_PID 2>/dev/null || true' EXIT INT TERM
 echo "[start] action server on :$ACTION_PORT (pid $ACTIONS_PID); staff app on :$ADMIN_PORT (pid $STAFF_PID); Rasa on :$RASA_PORT" >&2
-.venv/rasa/bin/rasa run --enable-api --cors "*" --port "$RASA_PORT" \
+echo "[start] web chat: http://localhost:$RASA_PORT/webhooks/web/" >&2
+.venv/rasa/bin/rasa run --enable-api --auth-token "$RASA_API_TOKEN" --cors "*" --port "$RASA_PORT" \
   --model "$(.venv/rasa/bin/python -c 'from bot.train_if_changed import current_model; print(current_model())')" \
-  --credentials credentials.yml --endpoints endpoints.yml --log-file "$LOG_DIR/rasa.log"
+  --credentials "$CREDENTIALS" --endpoints endpoints.yml --log-file "$LOG_DIR/rasa.log"

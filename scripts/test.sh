@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up (if needed) and run every check: lint, Rasa data validation, unit tests in
 # both environments, test stories, the held-out NLU evaluation, the retrieval
-# benchmark and end-to-end tests against running servers. Exits non-zero on failure.
+# benchmark and end-to-end tests against running servers, including the web widget in
+# headless Chromium (screenshots in test-output/browser/). Exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -30,5 +31,11 @@ step "retrieval benchmark"
 step "pytest (Rasa environment)"
 .venv/rasa/bin/python -m pytest -q tests/rasa -p no:cacheprovider
 
-step "pytest (action server environment: unit and end-to-end)"
+step "browser test set-up (Debian's Chromium, playwright-core)"
+bash tests/browser/setup.sh
+
+step "pytest (action server environment: unit and end-to-end, with the web widget in headless Chromium)"
 .venv/actions/bin/python -m pytest -q tests/unit tests/integration -p no:cacheprovider
+
+step "dependency audit (report only)"
+bash scripts/audit.sh

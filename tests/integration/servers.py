@@ -7,9 +7,11 @@ with a fresh SQLite tracker store, so tests talk to the bot the way a channel do
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -19,6 +21,16 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 RASA_BIN = ROOT / ".venv" / "rasa" / "bin"
 ACTIONS_PYTHON = ROOT / ".venv" / "actions" / "bin" / "python"
+
+
+def new_sender(prefix: str = "test") -> str:
+    """A fresh conversation id, so tests never share a tracker."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def texts(replies: List[Dict]) -> str:
+    """All reply texts of one REST answer, one per line."""
+    return "\n".join(r.get("text", "") for r in replies)
 
 
 def free_port() -> int:
@@ -59,6 +71,8 @@ class BotServers:
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
     # More environment for the servers, e.g. KNOWLEDGE_CONTENT_DIR / KNOWLEDGE_INDEX_DIR of a copy.
     extra_env: Dict[str, str] = field(default_factory=dict)
+    api_token: str = field(default_factory=lambda: secrets.token_hex(16))
+    credentials: str = "credentials.yml"  # e.g. a file that adds the Zalo channel
     staff_port: int = field(default_factory=free_port)
 
     @property
@@ -79,7 +93,9 @@ class BotServers:
             ACTION_ENDPOINT_URL=self.action_url,
             TRACKER_DB=str(self.workdir / "conversations.db"),
             HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2",
-            SQLALCHEMY_SILENCE_UBER_WARNING="1",
+            SQLALCHEMY_SILENCE_UBER_WARNING="1", RASA_API_TOKEN=self.api_token,
+            # Dialogue tests type faster than a citizen; tests of the limit set their own.
+            RATE_LIMIT_PER_MINUTE="120", RATE_LIMIT_BURST="20", SANIC_REQUEST_MAX_SIZE="262144",
         )
         env.update(self.extra_env)
         return env
@@ -95,14 +111,15 @@ class BotServers:
     def start_rasa(self, model: Optional[Path] = None) -> None:
         log = self.workdir / "rasa.log"
         command: List[str] = [
-            str(RASA_BIN / "rasa"), "run", "--enable-api", "--port", str(self.rasa_port),
-            "--model", str(model or current_model()), "--credentials", "credentials.yml",
+            str(RASA_BIN / "rasa"), "run", "--enable-api", "--auth-token", self.api_token, "--cors", "*",
+            "--port", str(self.rasa_port),
+            "--model", str(model or current_model()), "--credentials", self.credentials,
             "--endpoints", "endpoints.yml",
         ]
         self.processes["rasa"] = subprocess.Popen(
             command, cwd=ROOT, env=self.env(), stdout=log.open("ab"), stderr=subprocess.STDOUT,
         )
-        wait_until(f"http://127.0.0.1:{self.rasa_port}/status", 240, self.processes["rasa"], log)
+        wait_until(f"http://127.0.0.1:{self.rasa_port}/", 240, self.processes["rasa"], log)
 
     def start_staff_app(self) -> None:
         """The staff web app (knowledge/staff), reading this pair's tracker store and Rasa."""

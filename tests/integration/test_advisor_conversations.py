@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
-
-def texts(replies) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
+from tests.integration.servers import new_sender, texts
 
 
 def sender() -> str:
-    return f"adv-{uuid.uuid4().hex[:8]}"
+    return new_sender("adv")
 
 
 def test_student_not_admitted_is_not_offered_the_student_loan(bot, tables):

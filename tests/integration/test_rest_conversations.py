@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 from bot.vietnamese import has_diacritics
 from knowledge.answering import SOURCE_PREFIX
 from knowledge.eligibility import questions_to_ask
-
-
-def new_sender() -> str:
-    return f"test-{uuid.uuid4().hex[:10]}"
-
-
-def texts(replies) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
+from tests.integration.servers import new_sender, texts
 
 
 def test_greeting_is_answered_in_vietnamese(bot):

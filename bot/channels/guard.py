@@ -1,0 +1,212 @@
+"""What every input channel does with a citizen's message before and after Rasa.
+
+Citizens send anything: empty or huge messages, broken encodings, markup, personal
+numbers, bursts of the same message. Each channel (REST, web widget, Zalo) passes the
+raw text through :func:`MessageGuard.screen` and lets :func:`answer` run Rasa, so that:
+
+- the text Rasa stores and logs is clean (valid Unicode, no control characters),
+  cut to a sane length and has personal numbers masked (``bot.pii``);
+- a message that looks like a Rasa command ("/restart") is read as plain text;
+- a sender who floods the bot gets a polite "slow down" instead of an answer;
+- the citizen always gets a reply within a deadline, even when the action server is
+  down or slow ("hệ thống đang bận"); the conversation continues once it is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Union
+
+from bot.pii import mask_personal_data
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 1000
+# Rasa must answer (or the citizen hears "busy") within this many seconds.
+ANSWER_DEADLINE_SECONDS = float(os.environ.get("ANSWER_DEADLINE_SECONDS", "4.5"))
+# Rasa waits 5 minutes for the action server by default, holding the conversation's
+# lock all that time; a hung action server should free it much sooner.
+ACTION_SERVER_TIMEOUT_SECONDS = float(os.environ.get("ACTION_SERVER_TIMEOUT_SECONDS", "20"))
+
+CUT_NOTICE = (
+    "Tin nhắn của anh/chị rất dài nên tôi chỉ đọc {limit} ký tự đầu. "
+    "Anh/chị nên hỏi ngắn gọn, mỗi tin một câu hỏi để tôi trả lời chính xác hơn."
+)
+PERSONAL_DATA_NOTICE = (
+    "Vì an toàn, anh/chị đừng gửi số CCCD/CMND, số điện thoại, số tài khoản hay email qua đây: "
+    "tôi đã ẩn các số đó và không cần chúng để trả lời. Hồ sơ vay chỉ nộp trực tiếp tại "
+    "Điểm giao dịch xã hoặc qua Tổ tiết kiệm và vay vốn."
+)
+EMPTY_REPLY = (
+    "Tôi chưa nhận được nội dung nào. Anh/chị gõ câu hỏi bằng tiếng Việt, có dấu hay không dấu đều được, "
+    "ví dụ: \"Lãi suất vay hộ nghèo bao nhiêu?\""
+)
+RATE_LIMIT_REPLY = (
+    "Anh/chị gửi nhiều tin quá nhanh, tôi chưa kịp trả lời. Anh/chị vui lòng đợi khoảng một phút "
+    "rồi gửi lại câu hỏi nhé."
+)
+BUSY_REPLY = (
+    "Xin lỗi anh/chị, hệ thống đang bận nên tôi chưa trả lời được ngay. Anh/chị vui lòng gửi lại "
+    "câu hỏi sau ít phút; nội dung trò chuyện vẫn được giữ nguyên."
+)
+
+# Unicode categories removed from a message: control (except line breaks and tabs),
+# format (zero-width, bidi overrides), surrogates, private use, unassigned.
+_DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+_KEPT_CONTROLS = {"\n", "\t"}
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+def clean_text(raw: Union[str, bytes, None]) -> str:
+    """Valid NFC Unicode without control or invisible characters, spaces collapsed."""
+    if raw is None:
+        return ""
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", errors="replace")
+    if not isinstance(raw, str):
+        raw = str(raw)
+    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    text = "".join(ch for ch in text if ch in _KEPT_CONTROLS or unicodedata.category(ch) not in _DROPPED_CATEGORIES)
+    text = _SPACES.sub(" ", text.replace("\t", " "))
+    return _BLANK_LINES.sub("\n", text).strip()
+
+
+def _cut(text: str, limit: int) -> str:
+    """The first ``limit`` characters, ending at a word boundary when there is one near."""
+    head = text[:limit]
+    space = head.rfind(" ")
+    return head[:space] if space > limit * 0.8 else head
+
+
+@dataclass
+class Screened:
+    """A message made safe for Rasa, and what to tell the citizen about it."""
+
+    text: str
+    notices: List[str] = field(default_factory=list)
+    # When set, Rasa is not asked: this is the whole reply (empty message, flooding).
+    reply_instead: Optional[str] = None
+
+
+class RateLimiter:
+    """Token bucket per sender: ``burst`` messages at once, then ``per_minute``.
+
+    In memory, per process: one Rasa server answers a conversation at a time thanks to
+    the lock store, and a flood from one sender is what this stops.
+    """
+
+    def __init__(self, per_minute: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = float(burst)
+        self.clock = clock
+        self._buckets: Dict[str, List[float]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls) -> "RateLimiter":
+        return cls(float(os.environ.get("RATE_LIMIT_PER_MINUTE", "20")), int(os.environ.get("RATE_LIMIT_BURST", "8")))
+
+    @classmethod
+    def shared(cls) -> "RateLimiter":
+        """The process's one limiter: every channel and endpoint draws on the same budget per sender."""
+        global _SHARED_LIMITER
+        with _SHARED_LOCK:
+            if _SHARED_LIMITER is None:
+                _SHARED_LIMITER = cls.from_env()
+            return _SHARED_LIMITER
+
+    def allow(self, sender_id: str) -> bool:
+        now = self.clock()
+        with self._lock:
+            if len(self._buckets) > 100_000:  # forget idle senders rather than grow without bound
+                self._buckets.clear()
+            tokens, last = self._buckets.get(sender_id, [self.burst, now])
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            allowed = tokens >= 1.0
+            self._buckets[sender_id] = [tokens - 1.0 if allowed else tokens, now]
+            return allowed
+
+
+_SHARED_LIMITER: Optional[RateLimiter] = None
+_SHARED_LOCK = threading.Lock()
+
+
+class MessageGuard:
+    """Screens incoming messages: clean, cut, mask, neutralise commands, rate-limit."""
+
+    def __init__(self, limiter: Optional[RateLimiter] = None, max_chars: int = MAX_MESSAGE_CHARS) -> None:
+        self.limiter = limiter or RateLimiter.shared()
+        self.max_chars = max_chars
+        _shorten_action_server_timeout()
+
+    def screen(self, raw: Union[str, bytes, None], sender_id: str) -> Screened:
+        if not self.limiter.allow(sender_id):
+            logger.warning("rate limit exceeded for a sender")
+            return Screened("", reply_instead=RATE_LIMIT_REPLY)
+        text = clean_text(raw)
+        notices: List[str] = []
+        if len(text) > self.max_chars:
+            text = _cut(text, self.max_chars)
+            notices.append(CUT_NOTICE.format(limit=self.max_chars))
+        masked = mask_personal_data(text)
+        if masked.found:
+            notices.append(PERSONAL_DATA_NOTICE)
+        # "/restart" or "/greet{...}" would be run by Rasa as a command: keep it as words.
+        text = masked.text.lstrip("/").strip()
+        if not text:
+            return Screened("", notices, reply_instead=EMPTY_REPLY)
+        return Screened(text, notices)
+
+
+async def answer(
+    screened: Screened,
+    sender_id: str,
+    run_rasa: Callable[[str, Any], Awaitable[Any]],
+    collector: Any,
+    deadline: float = ANSWER_DEADLINE_SECONDS,
+) -> List[Dict[str, Any]]:
+    """The replies to send: notices, then Rasa's answer or a polite stand-in.
+
+    ``run_rasa(text, collector)`` hands the screened text to Rasa with an output channel
+    that collects replies (``collector.messages``). If Rasa does not finish within
+    ``deadline`` it keeps working in the background (the conversation is not lost), and
+    the citizen is told the system is busy; an answer with no reply at all (an action
+    that failed because the action server is down) gets the same message.
+    """
+    replies = [{"recipient_id": sender_id, "text": notice} for notice in screened.notices]
+    if screened.reply_instead is not None:
+        return replies + [{"recipient_id": sender_id, "text": screened.reply_instead}]
+    task = asyncio.ensure_future(run_rasa(screened.text, collector))
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout=deadline)
+    except asyncio.TimeoutError:
+        logger.warning("no answer within %.1f s; told the citizen the system is busy", deadline)
+        task.add_done_callback(_log_late_failure)
+        return replies + [{"recipient_id": sender_id, "text": BUSY_REPLY}]
+    except Exception:  # noqa: BLE001 - a failure inside Rasa must still get a reply
+        logger.exception("processing a message failed")
+        return replies + [{"recipient_id": sender_id, "text": BUSY_REPLY}]
+    answers = [m for m in collector.messages if m.get("text") or m.get("buttons") or m.get("custom") or m.get("image")]
+    return replies + (answers or [{"recipient_id": sender_id, "text": BUSY_REPLY}])
+
+
+def _shorten_action_server_timeout() -> None:
+    """Rasa 3.6 has no setting for it: its remote-action module reads this constant per call."""
+    try:
+        import rasa.core.actions.action as rasa_action
+    except ImportError:  # the guard's logic is also used (and tested) without Rasa
+        return
+    rasa_action.DEFAULT_REQUEST_TIMEOUT = ACTION_SERVER_TIMEOUT_SECONDS  # type: ignore[attr-defined]
+
+
+def _log_late_failure(task: "asyncio.Future[Any]") -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("a late answer failed: %r", task.exception())

@@ -1,0 +1,86 @@
+"""Rasa's REST channel, hardened: same URL and JSON as ``rest``, with the message guard.
+
+``POST /webhooks/rest/webhook`` with ``{"sender": "...", "message": "..."}`` answers a
+list of ``{"recipient_id", "text", "buttons"?}`` exactly like Rasa's own REST channel,
+but a body that is not valid UTF-8 or JSON never turns into a 500: a readable message
+gets a polite reply, an unreadable request a 400 with a Vietnamese explanation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.guard import MessageGuard, answer
+from bot.channels.zalo import SENDER_PREFIX as ZALO_SENDER_PREFIX
+
+logger = logging.getLogger(__name__)
+
+BAD_REQUEST_TEXT = (
+    "Yêu cầu không đúng định dạng: cần JSON {\"sender\": \"mã người gửi\", \"message\": \"câu hỏi\"}."
+)
+MAX_SENDER_CHARS = 128
+# Conversations of channels that authenticate their users (Zalo signs every event) must
+# not be reachable from the open REST endpoint, where anyone can pick a sender id.
+RESERVED_SENDER_PREFIXES = (ZALO_SENDER_PREFIX,)
+
+
+def parse_body(body: bytes) -> Optional[Dict[str, Any]]:
+    """The JSON object of a request body, tolerating broken UTF-8 inside strings."""
+    try:
+        # strict=False: raw control characters inside a string are cleaned later, not refused.
+        data = json.loads(body.decode("utf-8", errors="replace"), strict=False)
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+class GuardedRestInput(RestInput):
+    """The REST channel every client (web widget, terminal chat, tests) talks to."""
+
+    def __init__(self, guard: Optional[MessageGuard] = None) -> None:
+        self.guard = guard or MessageGuard()
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "GuardedRestInput":
+        return cls()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            data = parse_body(request.body or b"")
+            sender = data.get("sender") if data else None
+            if not isinstance(sender, (str, int)) or not str(sender).strip():
+                return response.json({"error": BAD_REQUEST_TEXT}, status=400)
+            sender_id = str(sender).strip()[:MAX_SENDER_CHARS]
+            if sender_id.startswith(RESERVED_SENDER_PREFIXES):
+                return response.json({"error": BAD_REQUEST_TEXT}, status=400)
+            message = data.get("message")
+            metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else None
+            screened = self.guard.screen(message if isinstance(message, str) else None, sender_id)
+
+            async def run_rasa(text: str, collector: CollectingOutputChannel) -> None:
+                await on_new_message(UserMessage(text, collector, sender_id,
+                                                 input_channel=self.name(), metadata=metadata))
+
+            replies = await answer(screened, sender_id, run_rasa, CollectingOutputChannel())
+            return response.json(replies)
+
+        return webhook
