@@ -3,7 +3,8 @@
 # channel on :5005. Ctrl-C stops both. Chat in the terminal with scripts/chat.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+# SKIP_SETUP=1 starts from what set-up built (the benchmark times this as cold start).
+[ "${SKIP_SETUP:-0}" = 1 ] || bash scripts/setup.sh
 source scripts/env.sh
 
 .venv/actions/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" &

@@ -1,0 +1,143 @@
+"""Servers started by the benchmark: cold start to first answer, peak RSS, clean stop.
+
+Each server command runs in its own session, so stopping it ends exactly the process
+group the benchmark started (the start script, the action server, Rasa and any Sanic
+workers), and psutil can follow the whole tree to sample memory.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import psutil
+import requests
+
+
+def role_of(process: psutil.Process) -> str:
+    """A short name for a server process, from its command line."""
+    try:
+        command = " ".join(process.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return "gone"
+    for needle, role in (("rasa_sdk", "action server"), ("rasa run", "rasa"), ("bin/rasa", "rasa"),
+                         ("nginx", "nginx"), ("redis-server", "redis"), ("postgres", "postgresql")):
+        if needle in command:
+            return role
+    return "other"
+
+
+@dataclass
+class Server:
+    """One started command (a start script or a single server) and its process tree."""
+
+    name: str
+    command: List[str]
+    env: Dict[str, str]
+    log: Path
+    cwd: Optional[Path] = None
+    process: Optional[subprocess.Popen] = None
+    launched: float = 0.0
+
+    def start(self) -> None:
+        self.launched = time.monotonic()
+        self.process = subprocess.Popen(
+            self.command, cwd=self.cwd, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def processes(self) -> List[psutil.Process]:
+        if self.process is None or self.process.poll() is not None:
+            return []
+        try:
+            root = psutil.Process(self.process.pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def wait_first_answer(self, url: str, message: str, timeout: float = 300.0) -> float:
+        """Seconds from launch to the first non-empty answer to ``message``."""
+        deadline = self.launched + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early; log:\n{self.log.read_text(errors='replace')[-3000:]}")
+            try:
+                response = requests.post(url, json={"sender": f"cold-{self.name}", "message": message}, timeout=30)
+                if response.status_code == 200 and response.json():
+                    return time.monotonic() - self.launched
+            except (requests.RequestException, ValueError):
+                pass
+            time.sleep(0.25)
+        raise TimeoutError(f"{self.name}: no answer after {timeout} s; log:\n{self.log.read_text(errors='replace')[-3000:]}")
+
+    def stop(self) -> None:
+        """End the process group this server was started in."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        pgid = os.getpgid(self.process.pid)
+        os.killpg(pgid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(pgid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        time.sleep(0.5)  # let workers of the group exit too
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@dataclass
+class RssSampler:
+    """Samples the resident memory of servers' process trees in a background thread."""
+
+    servers: List[Server]
+    interval: float = 0.5
+    peak_by_process: Dict[str, float] = field(default_factory=dict)  # "server/role pid" -> MB
+    peak_by_role: Dict[str, float] = field(default_factory=dict)  # "server/role" -> MB, summed over its pids
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: Optional[threading.Thread] = None
+
+    def __enter__(self) -> "RssSampler":
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def sample(self) -> None:
+        for server in self.servers:
+            processes = server.processes()
+            own = {p.pid: role_of(p) for p in processes}
+            totals: Dict[str, float] = {}
+            for process in processes:
+                try:
+                    megabytes = process.memory_info().rss / 2**20
+                    role, parent = own[process.pid], process.ppid()
+                    while role == "other" and parent in own:  # a spawned worker is its parent's kind
+                        role, parent = own[parent], psutil.Process(parent).ppid()
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+                if role in ("other", "gone"):
+                    continue  # the start script's shell
+                key = f"{server.name}/{role}"
+                pid_key = f"{key} {process.pid}"
+                self.peak_by_process[pid_key] = max(self.peak_by_process.get(pid_key, 0.0), megabytes)
+                totals[key] = totals.get(key, 0.0) + megabytes
+            for key, megabytes in totals.items():
+                self.peak_by_role[key] = max(self.peak_by_role.get(key, 0.0), megabytes)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.interval)
