@@ -11,6 +11,6 @@ source scripts/env.sh
 ACTIONS_PID=$!
 trap 'kill $ACTIONS_PID 2>/dev/null || true' EXIT INT TERM
 echo "[start] action server on :$ACTION_PORT (pid $ACTIONS_PID); Rasa on :$RASA_PORT" >&2
-.venv/rasa/bin/rasa run --enable-api --cors "*" --port "$RASA_PORT" \
+.venv/rasa/bin/python -m bot.serve run --enable-api --cors "*" --port "$RASA_PORT" \
   --model "$(.venv/rasa/bin/python -c 'from bot.train_if_changed import current_model; print(current_model())')" \
   --credentials credentials.yml --endpoints endpoints.yml --log-file "$LOG_DIR/rasa.log"

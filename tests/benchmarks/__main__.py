@@ -69,7 +69,8 @@ def our_bot(workdir: Path, logs: Path, extra_env: Dict[str, str]) -> Bot:
     rasa_port, action_port = free_port(), free_port()
     env = {**os.environ, "SKIP_SETUP": "1", "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port),
            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", "LOG_DIR": str(logs),
-           "TRACKER_DB": str(workdir / "ours" / "conversations.db"), **extra_env}
+           "TRACKER_DB": str(workdir / "ours" / "conversations.db"), "LOCK_DB": str(workdir / "ours" / "locks.db"),
+           **extra_env}
     server = Server("ours", ["bash", "scripts/start.sh"], env, logs / "ours.log", cwd=ROOT)
     singles = [c.messages[0] for c in load_conversations()["question"]]
     return Bot("ours", server, rasa_port, ConversationMix.ours(), FIRST_QUESTION, singles[::4])
@@ -85,6 +86,12 @@ def vanilla_bot(logs: Path) -> Bot:
     return Bot("vanilla", server, port, ConversationMix.single_messages(texts), "hello", (texts * 3)[:150])
 
 
+def _cpu_per_message(before: Dict[str, float], after: Dict[str, float], bot: str, result: Any) -> Dict[str, float]:
+    """CPU milliseconds each of the bot's servers spent per answered message."""
+    return {role.split("/", 1)[1]: round((after[role] - before.get(role, 0.0)) * 1000.0 / max(result.answered_total, 1), 1)
+            for role in after if role.startswith(f"{bot}/")}
+
+
 def measure_bots(bots: List[Bot], users: Sequence[int], duration: float, warmup: float,
                  record: Dict[str, Any]) -> None:
     """Cold start, parse time and load at each concurrency, with memory sampled throughout."""
@@ -96,8 +103,11 @@ def measure_bots(bots: List[Bot], users: Sequence[int], duration: float, warmup:
                 record["nlu_parse"][bot.name] = bot.parse_ms()
             for count in users:
                 for bot in bots:  # alternate bots per level: both see the same noise on a shared machine
+                    cpu_before = sampler.cpu_by_role()
                     result = asyncio.run(run_load(bot.rest_url, bot.mix, count, duration, warmup))
-                    row = {"bot": bot.name, **result.summary(), "error_kinds": result.errors}
+                    cpu_after = sampler.cpu_by_role()
+                    row = {"bot": bot.name, **result.summary(), "error_kinds": result.errors,
+                           "cpu_ms_per_message": _cpu_per_message(cpu_before, cpu_after, bot.name, result)}
                     record["load"].append(row)
                     print(f"[bench] {row}", flush=True)
         finally:

@@ -40,6 +40,7 @@ class Sample:
 class LoadResult:
     users: int
     window: float  # seconds of measurement
+    answered_total: int = 0  # 200s in all phases (warm-up included), for CPU per message
     samples: List[Sample] = field(default_factory=list)
     errors: Dict[str, int] = field(default_factory=dict)  # description -> count, all phases
 
@@ -98,6 +99,7 @@ async def _user(session: aiohttp.ClientSession, url: str, mix: ConversationMix, 
                 status = response.status
                 body = await response.read()
                 empty = status == 200 and not json.loads(body or b"[]")
+                result.answered_total += status == 200
                 if status != 200:
                     key = f"HTTP {status}"
                     result.errors[key] = result.errors.get(key, 0) + 1

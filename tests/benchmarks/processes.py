@@ -26,7 +26,7 @@ def role_of(process: psutil.Process) -> str:
         command = " ".join(process.cmdline())
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return "gone"
-    for needle, role in (("rasa_sdk", "action server"), ("rasa run", "rasa"), ("bin/rasa", "rasa"),
+    for needle, role in (("rasa_sdk", "action server"), ("rasa run", "rasa"), ("bin/rasa", "rasa"), ("bot.serve", "rasa"),
                          ("nginx", "nginx"), ("redis-server", "redis"), ("postgres", "postgresql")):
         if needle in command:
             return role
@@ -102,6 +102,7 @@ class RssSampler:
     interval: float = 0.5
     peak_by_process: Dict[str, float] = field(default_factory=dict)  # "server/role pid" -> MB
     peak_by_role: Dict[str, float] = field(default_factory=dict)  # "server/role" -> MB, summed over its pids
+    cpu_seconds: Dict[str, float] = field(default_factory=dict)  # "server/role pid" -> user+system CPU so far
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: Optional[threading.Thread] = None
 
@@ -123,6 +124,7 @@ class RssSampler:
             for process in processes:
                 try:
                     megabytes = process.memory_info().rss / 2**20
+                    cpu = process.cpu_times()
                     role, parent = own[process.pid], process.ppid()
                     while role == "other" and parent in own:  # a spawned worker is its parent's kind
                         role, parent = own[parent], psutil.Process(parent).ppid()
@@ -133,9 +135,19 @@ class RssSampler:
                 key = f"{server.name}/{role}"
                 pid_key = f"{key} {process.pid}"
                 self.peak_by_process[pid_key] = max(self.peak_by_process.get(pid_key, 0.0), megabytes)
+                self.cpu_seconds[pid_key] = cpu.user + cpu.system
                 totals[key] = totals.get(key, 0.0) + megabytes
             for key, megabytes in totals.items():
                 self.peak_by_role[key] = max(self.peak_by_role.get(key, 0.0), megabytes)
+
+    def cpu_by_role(self) -> Dict[str, float]:
+        """CPU seconds used so far by each server role (all its processes)."""
+        self.sample()
+        totals: Dict[str, float] = {}
+        for pid_key, seconds in self.cpu_seconds.items():
+            role = pid_key.rsplit(" ", 1)[0]
+            totals[role] = totals.get(role, 0.0) + seconds
+        return totals
 
     def _run(self) -> None:
         while not self._stop.is_set():
