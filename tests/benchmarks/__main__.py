@@ -65,15 +65,19 @@ class Bot:
                 "p95_ms": round(float(np.percentile(times, 95)), 1)}
 
 
-def our_bot(workdir: Path, logs: Path, extra_env: Dict[str, str]) -> Bot:
+def our_bot(name: str, checkout: Path, workdir: Path, logs: Path, extra_env: Dict[str, str]) -> Bot:
+    """Our bot from a checkout (this one, or e.g. the main branch for a before/after run)."""
     rasa_port, action_port = free_port(), free_port()
+    data = workdir / name
+    data.mkdir()
     env = {**os.environ, "SKIP_SETUP": "1", "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port),
-           "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", "LOG_DIR": str(logs),
-           "TRACKER_DB": str(workdir / "ours" / "conversations.db"), "LOCK_DB": str(workdir / "ours" / "locks.db"),
-           **extra_env}
-    server = Server("ours", ["bash", "scripts/start.sh"], env, logs / "ours.log", cwd=ROOT)
+           "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", "LOG_DIR": str(logs / name),
+           "TRACKER_DB": str(data / "conversations.db"), "LOCK_DB": str(data / "locks.db"), **extra_env}
+    if checkout != ROOT:
+        env.pop("SANIC_WORKERS", None)  # that checkout's own settings decide
+    server = Server(name, ["bash", "scripts/start.sh"], env, logs / f"{name}.log", cwd=checkout)
     singles = [c.messages[0] for c in load_conversations()["question"]]
-    return Bot("ours", server, rasa_port, ConversationMix.ours(), FIRST_QUESTION, singles[::4])
+    return Bot(name, server, rasa_port, ConversationMix.ours(), FIRST_QUESTION, singles[::4])
 
 
 def vanilla_bot(logs: Path) -> Bot:
@@ -146,6 +150,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--label", default="", help="a word saved with the figures (e.g. before/after)")
     parser.add_argument("--env", nargs="*", default=[], metavar="NAME=VALUE",
                         help="extra environment for our start command (e.g. RASA_WORKERS=2)")
+    parser.add_argument("--baseline", type=Path, metavar="CHECKOUT",
+                        help="also measure the bot from another checkout (its start script must know SKIP_SETUP)")
+    parser.add_argument("--baseline-name", default="before", help="how the baseline bot is named in the figures")
     parser.add_argument("--out", type=Path, default=ROOT / "results")
     return parser.parse_args(argv)
 
@@ -161,11 +168,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     }
     with tempfile.TemporaryDirectory(prefix="bench-") as temporary:
         workdir = Path(temporary)  # tracker databases; logs are kept beside the figures
-        (workdir / "ours").mkdir()
         if not args.no_load:
             logs = args.out / f"bench-{stamp}-logs"
             logs.mkdir(parents=True)
-            bots = [our_bot(workdir, logs, dict(item.split("=", 1) for item in args.env))]
+            extra_env = dict(item.split("=", 1) for item in args.env)
+            bots = [our_bot("ours", ROOT, workdir, logs, extra_env)]
+            if args.baseline:
+                bots.append(our_bot(args.baseline_name, args.baseline.resolve(), workdir, logs, {}))
             if not args.no_vanilla:
                 bots.append(vanilla_bot(logs))
             measure_bots(bots, args.users, args.duration, args.warmup, record)

@@ -16,12 +16,16 @@ def print_load_table(load: List[Dict[str, Any]]) -> None:
         print(f"{row['bot']:<10}{row['users']:>6}{row['throughput_msg_s']:>9}{row['p50_ms']:>9}"
               f"{row['p95_ms']:>9}{row['p99_ms']:>9}{row['errors']:>8}{row['rate_limited']:>6}")
     by_key = {(row["bot"], row["users"]): row for row in load}
-    for (bot, users), row in by_key.items():
-        reference = by_key.get(("vanilla", users))
-        if bot == "vanilla" or reference is None:
-            continue
-        print(f"{bot} / vanilla at {users} users: throughput x{row['throughput_msg_s'] / max(reference['throughput_msg_s'], 1e-9):.2f}, "
-              f"p95 x{row['p95_ms'] / max(reference['p95_ms'], 1e-9):.2f}")
+    bots = list(dict.fromkeys(row["bot"] for row in load))
+    for bot, reference in ((b, r) for b in bots for r in bots[::-1] if b != r and b != "vanilla"):
+        if reference != "vanilla" and bot != "ours":
+            continue  # ours against every other bot; a baseline against vanilla
+        for users in sorted({row["users"] for row in load}):
+            row, base = by_key.get((bot, users)), by_key.get((reference, users))
+            if row and base:
+                print(f"{bot} / {reference} at {users} users: throughput "
+                      f"x{row['throughput_msg_s'] / max(base['throughput_msg_s'], 1e-9):.2f}, "
+                      f"p95 x{row['p95_ms'] / max(base['p95_ms'], 1e-9):.2f}")
     print(TARGETS)
 
 
