@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up (if needed) and run every check: lint, Rasa data validation, unit tests in
 # both environments, test stories, the held-out NLU evaluation, the retrieval
-# benchmark and end-to-end tests against running servers. Exits non-zero on failure.
+# benchmark, end-to-end tests against running servers and the scale-out deployment.
+# Exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -31,4 +32,8 @@ step "pytest (Rasa environment)"
 .venv/rasa/bin/python -m pytest -q tests/rasa -p no:cacheprovider
 
 step "pytest (action server environment: unit and end-to-end)"
-.venv/actions/bin/python -m pytest -q tests/unit tests/integration -p no:cacheprovider
+.venv/actions/bin/python -m pytest -q tests/unit tests/integration -p no:cacheprovider \
+  --ignore tests/integration/test_scale_out.py
+
+step "scale-out: PostgreSQL, Redis, 2 Rasa and 2 action servers behind nginx (installs them if missing)"
+.venv/actions/bin/python -m pytest -q tests/integration/test_scale_out.py -p no:cacheprovider
