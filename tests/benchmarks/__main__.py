@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import requests
@@ -27,7 +27,7 @@ import requests
 from tests.benchmarks import report
 from tests.benchmarks.load import run_load
 from tests.benchmarks.messages import SINGLE_SOURCES, ConversationMix, load_conversations
-from tests.benchmarks.processes import RssSampler, Server
+from tests.benchmarks.processes import RssSampler, ScaleOutServer, Server
 from tests.benchmarks.vanilla import RASA, VANILLA_DIR, vanilla_messages, vanilla_model
 from tests.integration.servers import free_port
 
@@ -36,20 +36,19 @@ FIRST_QUESTION = "Lãi suất cho vay hộ nghèo là bao nhiêu?"  # needs NLU,
 
 
 class Bot:
-    """A started bot: its server, REST URL and message mix."""
+    """A bot to measure: its server(s), message mix, and Rasa port for ``/model/parse``."""
 
-    def __init__(self, name: str, server: Server, port: int, mix: ConversationMix, first: str,
-                 parse_texts: Sequence[str]):
-        self.name, self.server, self.port, self.mix = name, server, port, mix
-        self.first, self.parse_texts = first, parse_texts
+    def __init__(self, name: str, server: Union[Server, ScaleOutServer], mix: ConversationMix, first: str,
+                 parse_texts: Sequence[str] = (), port: Optional[int] = None):
+        self.name, self.server, self.mix, self.first = name, server, mix, first
+        self.parse_texts, self.port = parse_texts, port
 
     @property
     def rest_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/webhooks/rest/webhook"
+        return self.server.rest_url
 
     def start(self) -> float:
-        self.server.start()
-        seconds = self.server.wait_first_answer(self.rest_url, self.first)
+        seconds = self.server.start_and_wait(self.first)
         print(f"[bench] {self.name}: first answer {seconds:.1f} s after the start command", flush=True)
         return round(seconds, 1)
 
@@ -75,9 +74,9 @@ def our_bot(name: str, checkout: Path, workdir: Path, logs: Path, extra_env: Dic
            "TRACKER_DB": str(data / "conversations.db"), "LOCK_DB": str(data / "locks.db"), **extra_env}
     if checkout != ROOT:
         env.pop("SANIC_WORKERS", None)  # that checkout's own settings decide
-    server = Server(name, ["bash", "scripts/start.sh"], env, logs / f"{name}.log", cwd=checkout)
+    server = Server(name, ["bash", "scripts/start.sh"], env, logs / f"{name}.log", _rest_url(rasa_port), cwd=checkout)
     singles = [c.messages[0] for c in load_conversations()["question"]]
-    return Bot(name, server, rasa_port, ConversationMix.ours(), FIRST_QUESTION, singles[::4])
+    return Bot(name, server, ConversationMix.ours(), FIRST_QUESTION, singles[::4], rasa_port)
 
 
 def vanilla_bot(logs: Path) -> Bot:
@@ -85,9 +84,19 @@ def vanilla_bot(logs: Path) -> Bot:
     port = free_port()
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
     server = Server("vanilla", [str(RASA), "run", "--enable-api", "--port", str(port), "--model", str(model)],
-                    env, logs / "vanilla.log", cwd=VANILLA_DIR)
+                    env, logs / "vanilla.log", _rest_url(port), cwd=VANILLA_DIR)
     texts = vanilla_messages()
-    return Bot("vanilla", server, port, ConversationMix.single_messages(texts), "hello", (texts * 3)[:150])
+    return Bot("vanilla", server, ConversationMix.single_messages(texts), "hello", (texts * 3)[:150], port)
+
+
+def scale_out_bot(instances: int) -> Bot:
+    """The scale-out deployment with ``instances`` Rasa and action servers behind nginx."""
+    return Bot(f"scale-out x{instances}", ScaleOutServer(f"scale-out x{instances}", instances),
+               ConversationMix.ours(), FIRST_QUESTION)
+
+
+def _rest_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/webhooks/rest/webhook"
 
 
 def _cpu_per_message(before: Dict[str, float], after: Dict[str, float], bot: str, result: Any) -> Dict[str, float]:
@@ -104,7 +113,8 @@ def measure_bots(bots: List[Bot], users: Sequence[int], duration: float, warmup:
             for bot in bots:  # one at a time: cold start must not compete with the other bot's start
                 record["cold_start_s"][bot.name] = bot.start()
             for bot in bots:
-                record["nlu_parse"][bot.name] = bot.parse_ms()
+                if bot.parse_texts:
+                    record["nlu_parse"][bot.name] = bot.parse_ms()
             for count in users:
                 for bot in bots:  # alternate bots per level: both see the same noise on a shared machine
                     cpu_before = sampler.cpu_by_role()
@@ -146,6 +156,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds before each level")
     parser.add_argument("--scale", type=int, nargs="*", default=[1, 10, 100], help="corpus size factors")
     parser.add_argument("--no-vanilla", action="store_true", help="skip the vanilla rasa init bot")
+    parser.add_argument("--scale-out", action="store_true",
+                        help="also measure scripts/scale_out.sh with 1 and then 2 Rasa and action servers")
+    parser.add_argument("--only-scale-out", action="store_true", help="measure the scale-out deployments alone")
     parser.add_argument("--no-load", action="store_true", help="skip the servers (retrieval figures only)")
     parser.add_argument("--label", default="", help="a word saved with the figures (e.g. before/after)")
     parser.add_argument("--env", nargs="*", default=[], metavar="NAME=VALUE",
@@ -172,14 +185,21 @@ def main(argv: Optional[List[str]] = None) -> int:
             logs = args.out / f"bench-{stamp}-logs"
             logs.mkdir(parents=True)
             extra_env = dict(item.split("=", 1) for item in args.env)
-            bots = [our_bot("ours", ROOT, workdir, logs, extra_env)]
+            bots = [] if args.only_scale_out else [our_bot("ours", ROOT, workdir, logs, extra_env)]
             if args.baseline:
                 bots.append(our_bot(args.baseline_name, args.baseline.resolve(), workdir, logs, {}))
             if not args.no_vanilla:
                 bots.append(vanilla_bot(logs))
+            if args.scale_out or args.only_scale_out:
+                bots.extend(scale_out_bot(instances) for instances in (1, 2))
             measure_bots(bots, args.users, args.duration, args.warmup, record)
         measure_retrieval(args.scale, record)
     record["load_average_at_end"] = os.getloadavg()
+    bots_measured = list(dict.fromkeys(row["bot"] for row in record["load"]))
+    pairs = [("ours", other) for other in bots_measured if other != "ours"]
+    pairs += [(bot, "vanilla") for bot in bots_measured if bot not in ("ours", "vanilla")]
+    pairs += [("scale-out x2", "scale-out x1")]
+    record["ratios"] = report.ratios(record["load"], pairs)
     path = report.write(record, args.out, f"bench-{stamp}")
     report.print_summary(record)
     print(f"\nwritten: {path} (and .png)")

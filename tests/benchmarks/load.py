@@ -34,6 +34,7 @@ class Sample:
     latency: float  # seconds
     status: int  # HTTP status, 0 for a timeout or connection error
     empty: bool  # 200 but no message back
+    kind: str = ""  # the conversation's kind (question, advisor, ...)
 
 
 @dataclass
@@ -61,6 +62,10 @@ class LoadResult:
             "errors": len(failed),
             "rate_limited": sum(s.status == 429 for s in failed),
             "empty_replies": sum(s.empty for s in self.samples),
+            "p95_ms_by_kind": {
+                kind: round(float(np.percentile([s.latency for s in self.samples if s.kind == kind], 95)) * 1000, 1)
+                for kind in sorted({s.kind for s in self.samples if s.status == 200})
+            },
         }
 
 
@@ -69,6 +74,7 @@ class _Stream:
 
     def __init__(self, conversation: Conversation, sender: str):
         self.sender = sender
+        self.kind = conversation.kind
         self.remaining = list(conversation.messages)
         self.not_before = 0.0
 
@@ -108,7 +114,7 @@ async def _user(session: aiohttp.ClientSession, url: str, mix: ConversationMix, 
             result.errors[key] = result.errors.get(key, 0) + 1
         finished = time.monotonic()
         if warmup_end <= sent < deadline:
-            result.samples.append(Sample(sent - started, finished - sent, status, empty))
+            result.samples.append(Sample(sent - started, finished - sent, status, empty, stream.kind))
         stream.remaining.pop(0)
         stream.not_before = finished + sender_gap
         if not stream.remaining:

@@ -14,10 +14,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 import psutil
 import requests
+
+from tests.integration.scale_out import ScaleOut
 
 
 def role_of(process: psutil.Process) -> str:
@@ -33,6 +35,17 @@ def role_of(process: psutil.Process) -> str:
     return "other"
 
 
+def process_tree(process: Optional[subprocess.Popen]) -> List[psutil.Process]:
+    """A started command and all its descendants (empty once it has exited)."""
+    if process is None or process.poll() is not None:
+        return []
+    try:
+        root = psutil.Process(process.pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
 @dataclass
 class Server:
     """One started command (a start script or a single server) and its process tree."""
@@ -41,6 +54,7 @@ class Server:
     command: List[str]
     env: Dict[str, str]
     log: Path
+    rest_url: str
     cwd: Optional[Path] = None
     process: Optional[subprocess.Popen] = None
     launched: float = 0.0
@@ -53,13 +67,12 @@ class Server:
         )
 
     def processes(self) -> List[psutil.Process]:
-        if self.process is None or self.process.poll() is not None:
-            return []
-        try:
-            root = psutil.Process(self.process.pid)
-            return [root, *root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return []
+        return process_tree(self.process)
+
+    def start_and_wait(self, message: str) -> float:
+        """Start; seconds from the start command to the first answer to ``message``."""
+        self.start()
+        return self.wait_first_answer(self.rest_url, message)
 
     def wait_first_answer(self, url: str, message: str, timeout: float = 300.0) -> float:
         """Seconds from launch to the first non-empty answer to ``message``."""
@@ -94,11 +107,32 @@ class Server:
             pass
 
 
+class ScaleOutServer:
+    """The scale-out deployment (nginx, Rasa and action servers, PostgreSQL, Redis) as one server."""
+
+    def __init__(self, name: str, instances: int):
+        self.name = name
+        self.deployment = ScaleOut(rasa_instances=instances, action_instances=instances)
+
+    @property
+    def rest_url(self) -> str:
+        return self.deployment.rest_url
+
+    def start_and_wait(self, message: str) -> float:
+        return self.deployment.start()
+
+    def processes(self) -> List[psutil.Process]:
+        return process_tree(self.deployment.process)
+
+    def stop(self) -> None:
+        self.deployment.stop()
+
+
 @dataclass
 class RssSampler:
     """Samples the resident memory of servers' process trees in a background thread."""
 
-    servers: List[Server]
+    servers: List[Union[Server, ScaleOutServer]]
     interval: float = 0.5
     peak_by_process: Dict[str, float] = field(default_factory=dict)  # "server/role pid" -> MB
     peak_by_role: Dict[str, float] = field(default_factory=dict)  # "server/role" -> MB, summed over its pids

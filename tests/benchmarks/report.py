@@ -4,28 +4,38 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 TARGETS = "targets: p95 <= 300 ms at 10 users, >= 30 msg/s sustained, 0 errors, cold start <= 60 s"
 
 
-def print_load_table(load: List[Dict[str, Any]]) -> None:
-    """One line per bot and concurrency, then ours against vanilla at each level."""
-    print(f"\n{'bot':<10}{'users':>6}{'msg/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'429':>6}")
-    for row in load:
-        print(f"{row['bot']:<10}{row['users']:>6}{row['throughput_msg_s']:>9}{row['p50_ms']:>9}"
-              f"{row['p95_ms']:>9}{row['p99_ms']:>9}{row['errors']:>8}{row['rate_limited']:>6}")
+def ratios(load: List[Dict[str, Any]], pairs: List[Tuple[str, str]]) -> List[Dict[str, Any]]:
+    """Throughput and p95 of one bot over another's at each concurrency (same run, same noise)."""
     by_key = {(row["bot"], row["users"]): row for row in load}
-    bots = list(dict.fromkeys(row["bot"] for row in load))
-    for bot, reference in ((b, r) for b in bots for r in bots[::-1] if b != r and b != "vanilla"):
-        if reference != "vanilla" and bot != "ours":
-            continue  # ours against every other bot; a baseline against vanilla
+    result = []
+    for bot, reference in pairs:
         for users in sorted({row["users"] for row in load}):
             row, base = by_key.get((bot, users)), by_key.get((reference, users))
             if row and base:
-                print(f"{bot} / {reference} at {users} users: throughput "
-                      f"x{row['throughput_msg_s'] / max(base['throughput_msg_s'], 1e-9):.2f}, "
-                      f"p95 x{row['p95_ms'] / max(base['p95_ms'], 1e-9):.2f}")
+                result.append({
+                    "bot": bot, "over": reference, "users": users,
+                    "throughput_x": round(row["throughput_msg_s"] / max(base["throughput_msg_s"], 1e-9), 2),
+                    "p95_x": round(row["p95_ms"] / max(base["p95_ms"], 1e-9), 2),
+                })
+    return result
+
+
+def print_load_table(load: List[Dict[str, Any]], ratio_rows: List[Dict[str, Any]]) -> None:
+    """One line per bot and concurrency, then the ratios between bots."""
+    print(f"\n{'bot':<14}{'users':>6}{'msg/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'429':>6}"
+          "  CPU ms/message")
+    for row in load:
+        cpu = ", ".join(f"{k} {v}" for k, v in row.get("cpu_ms_per_message", {}).items())
+        print(f"{row['bot']:<14}{row['users']:>6}{row['throughput_msg_s']:>9}{row['p50_ms']:>9}"
+              f"{row['p95_ms']:>9}{row['p99_ms']:>9}{row['errors']:>8}{row['rate_limited']:>6}  {cpu}")
+    for ratio in ratio_rows:
+        print(f"{ratio['bot']} / {ratio['over']} at {ratio['users']} users: throughput x{ratio['throughput_x']}, "
+              f"p95 x{ratio['p95_x']}")
     print(TARGETS)
 
 
@@ -45,7 +55,7 @@ def print_summary(record: Dict[str, Any]) -> None:
     for name, megabytes in sorted(record.get("peak_rss_mb", {}).get("by_server", {}).items()):
         print(f"peak RSS {name}: {megabytes} MB")
     if record.get("load"):
-        print_load_table(record["load"])
+        print_load_table(record["load"], record.get("ratios", []))
 
 
 def write(record: Dict[str, Any], folder: Path, stem: str) -> Path:
