@@ -1,8 +1,10 @@
 # The two commands of the README. Both set everything up on a fresh machine first.
-.PHONY: start test chat
+.PHONY: start test chat bench
 start:   ## set up and start the bot (REST on :5005, actions on :5055)
 	bash scripts/start.sh
 test:    ## set up and run all tests
 	bash scripts/test.sh
 chat:    ## chat with the running bot in this terminal
 	bash scripts/chat.sh
+bench:   ## load benchmark beside a vanilla rasa init bot (figures in results/)
+	bash scripts/bench.sh

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up (if needed) and run every check: lint, Rasa data validation, unit tests in
 # both environments, test stories, the held-out NLU evaluation, the retrieval
-# benchmark and end-to-end tests against running servers, including the web widget in
-# headless Chromium (screenshots in test-output/browser/). Exits non-zero on failure.
+# benchmark, end-to-end tests against running servers, including the web widget in
+# headless Chromium (screenshots in test-output/browser/), and the scale-out deployment.
+# Exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -35,7 +36,11 @@ step "browser test set-up (Debian's Chromium, playwright-core)"
 bash tests/browser/setup.sh
 
 step "pytest (action server environment: unit and end-to-end, with the web widget in headless Chromium)"
-.venv/actions/bin/python -m pytest -q tests/unit tests/integration -p no:cacheprovider
+.venv/actions/bin/python -m pytest -q tests/unit tests/integration -p no:cacheprovider \
+  --ignore tests/integration/test_scale_out.py
+
+step "scale-out: PostgreSQL, Redis, 2 Rasa and 2 action servers behind nginx (installs them if missing)"
+.venv/actions/bin/python -m pytest -q tests/integration/test_scale_out.py -p no:cacheprovider
 
 step "dependency audit (report only)"
 bash scripts/audit.sh

@@ -91,7 +91,7 @@ class BotServers:
         env = dict(os.environ)
         env.update(
             ACTION_ENDPOINT_URL=self.action_url,
-            TRACKER_DB=str(self.workdir / "conversations.db"),
+            TRACKER_DB=str(self.workdir / "conversations.db"), LOCK_DB=str(self.workdir / "locks.db"),
             HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2",
             SQLALCHEMY_SILENCE_UBER_WARNING="1", RASA_API_TOKEN=self.api_token,
             # Dialogue tests type faster than a citizen; tests of the limit set their own.
@@ -111,7 +111,7 @@ class BotServers:
     def start_rasa(self, model: Optional[Path] = None) -> None:
         log = self.workdir / "rasa.log"
         command: List[str] = [
-            str(RASA_BIN / "rasa"), "run", "--enable-api", "--auth-token", self.api_token, "--cors", "*",
+            str(RASA_BIN / "python"), "-m", "bot.serve", "run", "--enable-api", "--auth-token", self.api_token, "--cors", "*",
             "--port", str(self.rasa_port),
             "--model", str(model or current_model()), "--credentials", self.credentials,
             "--endpoints", "endpoints.yml",

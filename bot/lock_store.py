@@ -1,0 +1,103 @@
+"""A Rasa lock store in a SQLite file, so several Rasa processes can share one machine.
+
+Rasa serves a conversation's messages one at a time through a per-conversation ticket
+lock. Its in-memory lock store only works inside one process, which is why Rasa
+refuses ``SANIC_WORKERS`` > 1 with it; its Redis lock store needs a server. Rasa
+spends most of its time in Python on one core, so on one machine a second process is
+the way to use the second core, and this store lets it do so with no server: the
+locks live in a small SQLite file next to the tracker database (write-ahead log,
+connection kept open). Every read-modify-write of a lock runs in one ``BEGIN
+IMMEDIATE`` transaction, so two processes cannot issue the same ticket (Rasa's own
+stores read and write separately). The scale-out deployment uses Redis instead.
+
+endpoints.yml::
+
+    lock_store:
+      type: bot.lock_store.SQLiteLockStore
+      db: .cache/locks.db
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Optional, Text
+
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
+
+SCHEMA = "CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, lock TEXT NOT NULL)"
+
+
+class SQLiteLockStore(LockStore):
+    """Ticket locks shared by the Rasa processes of one machine through a SQLite file."""
+
+    def __init__(self, db: Text = "locks.db", endpoint_config: Any = None) -> None:
+        if endpoint_config is not None:
+            db = endpoint_config.kwargs.get("db", db)
+        Path(db).parent.mkdir(parents=True, exist_ok=True)
+        self.path = str(db)
+        self._local = threading.local()
+        with self._transaction() as connection:
+            connection.execute(SCHEMA)
+        super().__init__()
+
+    @property
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection, opened again in a forked worker (never shared)."""
+        connection, pid = getattr(self._local, "connection", (None, None))
+        if connection is None or pid != os.getpid():
+            connection = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            self._local.connection = (connection, os.getpid())
+        return connection
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """An immediate (write-locked) transaction: no other process reads in between."""
+        connection = self._connection
+        if connection.in_transaction:  # nested: already inside this store's transaction
+            yield connection
+            return
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
+        row = self._connection.execute(
+            "SELECT lock FROM locks WHERE conversation_id = ?", (conversation_id,)
+        ).fetchone()
+        return TicketLock.from_dict(json.loads(row[0])) if row else None
+
+    def delete_lock(self, conversation_id: Text) -> None:
+        deleted = self._connection.execute("DELETE FROM locks WHERE conversation_id = ?", (conversation_id,))
+        self._log_deletion(conversation_id, deleted.rowcount > 0)
+
+    def save_lock(self, lock: TicketLock) -> None:
+        self._connection.execute(
+            "INSERT OR REPLACE INTO locks (conversation_id, lock) VALUES (?, ?)", (lock.conversation_id, lock.dumps())
+        )
+
+    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        try:
+            with self._transaction():
+                return super().issue_ticket(conversation_id, lock_lifetime)
+        except sqlite3.Error as error:
+            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+
+    def update_lock(self, conversation_id: Text) -> None:
+        with self._transaction():
+            super().update_lock(conversation_id)
+
+    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+        with self._transaction():
+            super().cleanup(conversation_id, ticket_number)

@@ -1,0 +1,1 @@
+"""Load and cost benchmarks (``bash scripts/bench.sh``): figures to read, not tests to pass."""

@@ -1,0 +1,210 @@
+"""Load benchmark of the bot beside a vanilla ``rasa init`` bot, in one run.
+
+``bash scripts/bench.sh`` (or ``python -m tests.benchmarks`` in the action server's
+environment). It starts both bots with their start commands on free ports (timing
+cold start), measures NLU parse alone, replays the message mix (tests/benchmarks/
+messages.py) with 1, 10 and 50 closed-loop users against each in turn while sampling
+every server process's memory, stops them, then measures retrieval alone and index
+growth. Figures are printed and written to ``results/bench-<time>.json`` and ``.png``.
+The machine is shared, so the ratio to the vanilla bot is the figure to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+import numpy as np
+import requests
+
+from tests.benchmarks import report
+from tests.benchmarks.load import run_load
+from tests.benchmarks.messages import SINGLE_SOURCES, ConversationMix, load_conversations
+from tests.benchmarks.processes import RssSampler, ScaleOutServer, Server
+from tests.benchmarks.vanilla import RASA, VANILLA_DIR, vanilla_messages, vanilla_model
+from tests.integration.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+FIRST_QUESTION = "Lãi suất cho vay hộ nghèo là bao nhiêu?"  # needs NLU, policies and the action server
+
+
+class Bot:
+    """A bot to measure: its server(s), message mix, and Rasa port for ``/model/parse``."""
+
+    def __init__(self, name: str, server: Union[Server, ScaleOutServer], mix: ConversationMix, first: str,
+                 parse_texts: Sequence[str] = (), port: Optional[int] = None):
+        self.name, self.server, self.mix, self.first = name, server, mix, first
+        self.parse_texts, self.port = parse_texts, port
+
+    @property
+    def rest_url(self) -> str:
+        return self.server.rest_url
+
+    def start(self) -> float:
+        seconds = self.server.start_and_wait(self.first)
+        print(f"[bench] {self.name}: first answer {seconds:.1f} s after the start command", flush=True)
+        return round(seconds, 1)
+
+    def parse_ms(self) -> Dict[str, float]:
+        """``/model/parse`` alone (tokenizer, featurizers, DIET), one message at a time."""
+        times = []
+        with requests.Session() as session:
+            for text in self.parse_texts:
+                started = time.perf_counter()
+                session.post(f"http://127.0.0.1:{self.port}/model/parse", json={"text": text}, timeout=30).raise_for_status()
+                times.append((time.perf_counter() - started) * 1000.0)
+        return {"n": len(times), "p50_ms": round(statistics.median(times), 1),
+                "p95_ms": round(float(np.percentile(times, 95)), 1)}
+
+
+def our_bot(name: str, checkout: Path, workdir: Path, logs: Path, extra_env: Dict[str, str]) -> Bot:
+    """Our bot from a checkout (this one, or e.g. the main branch for a before/after run)."""
+    rasa_port, action_port = free_port(), free_port()
+    data = workdir / name
+    data.mkdir()
+    env = {**os.environ, "SKIP_SETUP": "1", "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port),
+           "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", "LOG_DIR": str(logs / name),
+           "TRACKER_DB": str(data / "conversations.db"), "LOCK_DB": str(data / "locks.db"), **extra_env}
+    if checkout != ROOT:
+        env.pop("SANIC_WORKERS", None)  # that checkout's own settings decide
+    server = Server(name, ["bash", "scripts/start.sh"], env, logs / f"{name}.log", _rest_url(rasa_port), cwd=checkout)
+    singles = [c.messages[0] for c in load_conversations()["question"]]
+    return Bot(name, server, ConversationMix.ours(), FIRST_QUESTION, singles[::4], rasa_port)
+
+
+def vanilla_bot(logs: Path) -> Bot:
+    model = vanilla_model()
+    port = free_port()
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    server = Server("vanilla", [str(RASA), "run", "--enable-api", "--port", str(port), "--model", str(model)],
+                    env, logs / "vanilla.log", _rest_url(port), cwd=VANILLA_DIR)
+    texts = vanilla_messages()
+    return Bot("vanilla", server, ConversationMix.single_messages(texts), "hello", (texts * 3)[:150], port)
+
+
+def scale_out_bot(instances: int) -> Bot:
+    """The scale-out deployment with ``instances`` Rasa and action servers behind nginx."""
+    return Bot(f"scale-out x{instances}", ScaleOutServer(f"scale-out x{instances}", instances),
+               ConversationMix.ours(), FIRST_QUESTION)
+
+
+def _rest_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+
+
+def _cpu_per_message(before: Dict[str, float], after: Dict[str, float], bot: str, result: Any) -> Dict[str, float]:
+    """CPU milliseconds each of the bot's servers spent per answered message."""
+    return {role.split("/", 1)[1]: round((after[role] - before.get(role, 0.0)) * 1000.0 / max(result.answered_total, 1), 1)
+            for role in after if role.startswith(f"{bot}/")}
+
+
+def measure_bots(bots: List[Bot], users: Sequence[int], duration: float, warmup: float,
+                 record: Dict[str, Any]) -> None:
+    """Cold start, parse time and load at each concurrency, with memory sampled throughout."""
+    with RssSampler([bot.server for bot in bots]) as sampler:
+        try:
+            for bot in bots:  # one at a time: cold start must not compete with the other bot's start
+                record["cold_start_s"][bot.name] = bot.start()
+            for bot in bots:
+                if bot.parse_texts:
+                    record["nlu_parse"][bot.name] = bot.parse_ms()
+            for count in users:
+                for bot in bots:  # alternate bots per level: both see the same noise on a shared machine
+                    cpu_before = sampler.cpu_by_role()
+                    result = asyncio.run(run_load(bot.rest_url, bot.mix, count, duration, warmup))
+                    cpu_after = sampler.cpu_by_role()
+                    row = {"bot": bot.name, **result.summary(), "error_kinds": result.errors,
+                           "cpu_ms_per_message": _cpu_per_message(cpu_before, cpu_after, bot.name, result)}
+                    record["load"].append(row)
+                    print(f"[bench] {row}", flush=True)
+        finally:
+            sampler.sample()
+            for bot in bots:
+                bot.server.stop()
+    record["peak_rss_mb"] = {
+        "by_server": {k: round(v) for k, v in sampler.peak_by_role.items()},
+        "by_process": {k: round(v) for k, v in sampler.peak_by_process.items()},
+    }
+
+
+def measure_retrieval(factors: Sequence[int], record: Dict[str, Any]) -> None:
+    """Retrieval alone on the real index, then index growth (in this process)."""
+    from knowledge.benchmark import load_questions
+    from knowledge.retriever import Retriever
+    from tests.benchmarks.retrieval import latency_ms, scale_report
+
+    questions = [q["text"] for q in load_questions()]
+    retriever = Retriever()
+    retriever.search(FIRST_QUESTION)  # underthesea loads on first use
+    record["retrieval"] = {"uncached": latency_ms(retriever, questions),
+                           "cached": latency_ms(retriever, questions, cached=True)}
+    if factors:
+        record["index_scale"] = scale_report(factors, questions[::4], retriever.embedder)
+
+
+def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, nargs="+", default=[1, 10, 50], help="concurrency levels")
+    parser.add_argument("--duration", type=float, default=20.0, help="measured seconds per level and bot")
+    parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds before each level")
+    parser.add_argument("--scale", type=int, nargs="*", default=[1, 10, 100], help="corpus size factors")
+    parser.add_argument("--no-vanilla", action="store_true", help="skip the vanilla rasa init bot")
+    parser.add_argument("--scale-out", action="store_true",
+                        help="also measure scripts/scale_out.sh with 1 and then 2 Rasa and action servers")
+    parser.add_argument("--only-scale-out", action="store_true", help="measure the scale-out deployments alone")
+    parser.add_argument("--no-load", action="store_true", help="skip the servers (retrieval figures only)")
+    parser.add_argument("--label", default="", help="a word saved with the figures (e.g. before/after)")
+    parser.add_argument("--env", nargs="*", default=[], metavar="NAME=VALUE",
+                        help="extra environment for our start command (e.g. RASA_WORKERS=2)")
+    parser.add_argument("--baseline", type=Path, metavar="CHECKOUT",
+                        help="also measure the bot from another checkout (its start script must know SKIP_SETUP)")
+    parser.add_argument("--baseline-name", default="before", help="how the baseline bot is named in the figures")
+    parser.add_argument("--out", type=Path, default=ROOT / "results")
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    record: Dict[str, Any] = {
+        "label": args.label, "started": stamp, "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg(),
+        "message_mix": {"sources": [*SINGLE_SOURCES, "tests/stories/*.yml"],
+                        "conversations": {k: len(v) for k, v in load_conversations().items()}},
+        "cold_start_s": {}, "nlu_parse": {}, "load": [], "env": args.env,
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-") as temporary:
+        workdir = Path(temporary)  # tracker databases; logs are kept beside the figures
+        if not args.no_load:
+            logs = args.out / f"bench-{stamp}-logs"
+            logs.mkdir(parents=True)
+            extra_env = dict(item.split("=", 1) for item in args.env)
+            bots = [] if args.only_scale_out else [our_bot("ours", ROOT, workdir, logs, extra_env)]
+            if args.baseline:
+                bots.append(our_bot(args.baseline_name, args.baseline.resolve(), workdir, logs, {}))
+            if not args.no_vanilla:
+                bots.append(vanilla_bot(logs))
+            if args.scale_out or args.only_scale_out:
+                bots.extend(scale_out_bot(instances) for instances in (1, 2))
+            measure_bots(bots, args.users, args.duration, args.warmup, record)
+        measure_retrieval(args.scale, record)
+    record["load_average_at_end"] = os.getloadavg()
+    bots_measured = list(dict.fromkeys(row["bot"] for row in record["load"]))
+    pairs = [("ours", other) for other in bots_measured if other != "ours"]
+    pairs += [(bot, "vanilla") for bot in bots_measured if bot not in ("ours", "vanilla")]
+    pairs += [("scale-out x2", "scale-out x1")]
+    record["ratios"] = report.ratios(record["load"], pairs)
+    path = report.write(record, args.out, f"bench-{stamp}")
+    report.print_summary(record)
+    print(f"\nwritten: {path} (and .png)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

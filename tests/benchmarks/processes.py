@@ -1,0 +1,189 @@
+"""Servers started by the benchmark: cold start to first answer, peak RSS, clean stop.
+
+Each server command runs in its own session, so stopping it ends exactly the process
+group the benchmark started (the start script, the action server, Rasa and any Sanic
+workers), and psutil can follow the whole tree to sample memory.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Union
+
+import psutil
+import requests
+
+from tests.integration.scale_out import ScaleOut
+
+
+def role_of(process: psutil.Process) -> str:
+    """A short name for a server process, from its command line."""
+    try:
+        command = " ".join(process.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return "gone"
+    for needle, role in (("rasa_sdk", "action server"), ("rasa run", "rasa"), ("bin/rasa", "rasa"), ("bot.serve", "rasa"),
+                         ("nginx", "nginx"), ("redis-server", "redis"), ("postgres", "postgresql")):
+        if needle in command:
+            return role
+    return "other"
+
+
+def process_tree(process: Optional[subprocess.Popen]) -> List[psutil.Process]:
+    """A started command and all its descendants (empty once it has exited)."""
+    if process is None or process.poll() is not None:
+        return []
+    try:
+        root = psutil.Process(process.pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+@dataclass
+class Server:
+    """One started command (a start script or a single server) and its process tree."""
+
+    name: str
+    command: List[str]
+    env: Dict[str, str]
+    log: Path
+    rest_url: str
+    cwd: Optional[Path] = None
+    process: Optional[subprocess.Popen] = None
+    launched: float = 0.0
+
+    def start(self) -> None:
+        self.launched = time.monotonic()
+        self.process = subprocess.Popen(
+            self.command, cwd=self.cwd, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def processes(self) -> List[psutil.Process]:
+        return process_tree(self.process)
+
+    def start_and_wait(self, message: str) -> float:
+        """Start; seconds from the start command to the first answer to ``message``."""
+        self.start()
+        return self.wait_first_answer(self.rest_url, message)
+
+    def wait_first_answer(self, url: str, message: str, timeout: float = 300.0) -> float:
+        """Seconds from launch to the first non-empty answer to ``message``."""
+        deadline = self.launched + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early; log:\n{self.log.read_text(errors='replace')[-3000:]}")
+            try:
+                response = requests.post(url, json={"sender": f"cold-{self.name}", "message": message}, timeout=30)
+                if response.status_code == 200 and response.json():
+                    return time.monotonic() - self.launched
+            except (requests.RequestException, ValueError):
+                pass
+            time.sleep(0.25)
+        raise TimeoutError(f"{self.name}: no answer after {timeout} s; log:\n{self.log.read_text(errors='replace')[-3000:]}")
+
+    def stop(self) -> None:
+        """End the process group this server was started in."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        pgid = os.getpgid(self.process.pid)
+        os.killpg(pgid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(pgid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        time.sleep(0.5)  # let workers of the group exit too
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+class ScaleOutServer:
+    """The scale-out deployment (nginx, Rasa and action servers, PostgreSQL, Redis) as one server."""
+
+    def __init__(self, name: str, instances: int):
+        self.name = name
+        self.deployment = ScaleOut(rasa_instances=instances, action_instances=instances)
+
+    @property
+    def rest_url(self) -> str:
+        return self.deployment.rest_url
+
+    def start_and_wait(self, message: str) -> float:
+        return self.deployment.start()
+
+    def processes(self) -> List[psutil.Process]:
+        return process_tree(self.deployment.process)
+
+    def stop(self) -> None:
+        self.deployment.stop()
+
+
+@dataclass
+class RssSampler:
+    """Samples the resident memory of servers' process trees in a background thread."""
+
+    servers: List[Union[Server, ScaleOutServer]]
+    interval: float = 0.5
+    peak_by_process: Dict[str, float] = field(default_factory=dict)  # "server/role pid" -> MB
+    peak_by_role: Dict[str, float] = field(default_factory=dict)  # "server/role" -> MB, summed over its pids
+    cpu_seconds: Dict[str, float] = field(default_factory=dict)  # "server/role pid" -> user+system CPU so far
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: Optional[threading.Thread] = None
+
+    def __enter__(self) -> "RssSampler":
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def sample(self) -> None:
+        for server in self.servers:
+            processes = server.processes()
+            own = {p.pid: role_of(p) for p in processes}
+            totals: Dict[str, float] = {}
+            for process in processes:
+                try:
+                    megabytes = process.memory_info().rss / 2**20
+                    cpu = process.cpu_times()
+                    role, parent = own[process.pid], process.ppid()
+                    while role == "other" and parent in own:  # a spawned worker is its parent's kind
+                        role, parent = own[parent], psutil.Process(parent).ppid()
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+                if role in ("other", "gone"):
+                    continue  # the start script's shell
+                key = f"{server.name}/{role}"
+                pid_key = f"{key} {process.pid}"
+                self.peak_by_process[pid_key] = max(self.peak_by_process.get(pid_key, 0.0), megabytes)
+                self.cpu_seconds[pid_key] = cpu.user + cpu.system
+                totals[key] = totals.get(key, 0.0) + megabytes
+            for key, megabytes in totals.items():
+                self.peak_by_role[key] = max(self.peak_by_role.get(key, 0.0), megabytes)
+
+    def cpu_by_role(self) -> Dict[str, float]:
+        """CPU seconds used so far by each server role (all its processes)."""
+        self.sample()
+        totals: Dict[str, float] = {}
+        for pid_key, seconds in self.cpu_seconds.items():
+            role = pid_key.rsplit(" ", 1)[0]
+            totals[role] = totals.get(role, 0.0) + seconds
+        return totals
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.interval)

@@ -1,0 +1,66 @@
+"""The Rasa server fixes in bot/serve.py keep Rasa's behaviour."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from sqlalchemy.pool import SingletonThreadPool
+
+from bot import serve
+
+serve.apply()
+DOMAIN = Domain.from_yaml("""
+version: "3.1"
+intents: [greet]
+slots:
+  answer_kind: {type: text, mappings: [{type: custom}]}
+""")
+
+
+def test_a_valid_action_answer_passes_with_the_schema_compiled_once():
+    action = RemoteAction("action_answer_knowledge", None)
+    result = {"events": [{"event": "slot", "name": "answer_kind", "value": "faq"}],
+              "responses": [{"text": "Lãi suất 6,6%/năm"}]}
+    assert action._validate_action_result(result)
+    assert action._validate_action_result(result)
+    assert serve._action_result_validator.cache_info().misses == 1
+
+
+def test_an_invalid_action_answer_still_fails_with_rasas_message():
+    action = RemoteAction("action_answer_knowledge", None)
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result({"events": [{"event": "slot", "name": 3}], "responses": "not a list"})
+
+
+def test_event_names_resolve_as_before():
+    assert Event.resolve_by_type("slot") is SlotSet
+    assert Event.resolve_by_type("slot") is SlotSet  # from the table the second time
+    assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_such_event")
+
+
+def test_sqlite_tracker_store_keeps_a_write_ahead_log_open(tmp_path):
+    path = tmp_path / "conversations.db"
+    writer = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(path))
+    reader = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(path))  # as another Rasa worker
+    assert isinstance(writer.engine.pool, SingletonThreadPool)
+
+    async def converse() -> None:
+        tracker = await writer.get_or_create_tracker("citizen")
+        tracker.update(UserUttered("xin chào", {"name": "greet", "confidence": 1.0}))
+        tracker.update(SlotSet("answer_kind", "faq"))
+        tracker.update(ActionExecuted("action_listen"))
+        await writer.save(tracker)
+        again = await reader.retrieve("citizen")
+        assert again is not None and again.get_slot("answer_kind") == "faq"
+
+    asyncio.run(converse())
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
