@@ -28,6 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import MessageGuard, Screened, answer
+from bot.channels.delivery_log import DeliveryLog
 from bot.channels.memory import ExpiringMap
 from bot.channels.zalo_client import ClientSettings, TokenPair, TokenStore, ZaloApiError, ZaloClient
 from bot.channels.zalo_replies import TEXT_LIMIT, TEXT_ONLY_REPLY, OptionMemory, to_zalo
@@ -61,8 +62,10 @@ class ZaloOAInput(InputChannel):
         self.answer_deadline = answer_deadline
         self.text_limit = text_limit
         self.options = OptionMemory()
-        # Message ids already accepted, so a re-delivery is not answered twice (this process only).
+        # Message ids already accepted, so a re-delivery is not answered twice: a fast cache
+        # of this process, then the log shared by every Rasa process of the machine.
         self.seen: ExpiringMap[bool] = ExpiringMap(max_entries=50_000, ttl_seconds=24 * 3600)
+        self.deliveries = DeliveryLog()
         self._tasks: Set["asyncio.Task[None]"] = set()
         # Rasa runs NLU and policies on the event loop that also serves the webhook, so a
         # burst of turns in flight delays every acknowledgement; two at a time kept the
@@ -129,7 +132,7 @@ class ZaloOAInput(InputChannel):
         event = parse_event(data)
         if event.kind == "ignored":
             return 200, "ignored"
-        if not self.seen.add_if_absent(event.delivery_key, True):
+        if not self.seen.add_if_absent(event.delivery_key, True) or not self.deliveries.first_time(event.delivery_key):
             logger.info("Zalo webhook: duplicate delivery of %s ignored", event.name)
             return 200, "duplicate"
         task = asyncio.ensure_future(self.handle(event, on_new_message))
