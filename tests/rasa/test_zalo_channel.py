@@ -22,6 +22,7 @@ CREDENTIALS = {"app_id": "app", "oa_secret_key": "oa-secret", "app_secret": "app
 def token_file(tmp_path, monkeypatch):
     path = tmp_path / "zalo_tokens.json"
     monkeypatch.setenv("ZALO_TOKEN_FILE", str(path))
+    monkeypatch.setenv("ZALO_DELIVERY_DB", str(tmp_path / "zalo_deliveries.db"))
     return path
 
 
