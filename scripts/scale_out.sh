@@ -78,8 +78,9 @@ if [ ! -f "$PG_DATA/PG_VERSION" ]; then
 fi
 # synchronous_commit=off: a crash may lose the last fraction of a second of messages,
 # never corrupt the store (as SQLite's synchronous=NORMAL in the single-machine mode).
-as_postgres "$PG_BIN/postgres" -D "$PG_DATA" -p "$PG_PORT" -k "$PG_DATA" -c listen_addresses=127.0.0.1 \
-  -c synchronous_commit=off >"$SCALE_DIR/logs/postgresql.log" 2>&1 &
+# (setpriv itself, not the as_postgres function: $! must be PostgreSQL's pid, not a subshell's)
+setpriv --reuid=postgres --regid=postgres --init-groups "$PG_BIN/postgres" -D "$PG_DATA" -p "$PG_PORT" \
+  -k "$PG_DATA" -c listen_addresses=127.0.0.1 -c synchronous_commit=off >"$SCALE_DIR/logs/postgresql.log" 2>&1 &
 PG_PID=$!
 wait_for PostgreSQL "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"
 as_postgres "$PG_BIN/psql" -h "$PG_DATA" -p "$PG_PORT" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 \
@@ -106,7 +107,8 @@ for port in $ACTION_PORTS; do
   action_servers+="    server 127.0.0.1:$port;"$'\n'
 done
 for port in $RASA_PORTS; do
-  SANIC_WORKERS="$RASA_WORKERS" .venv/rasa/bin/python -m bot.serve run --enable-api --interface 127.0.0.1 \
+  SANIC_WORKERS="$RASA_WORKERS" .venv/rasa/bin/python -m bot.serve run --enable-api --auth-token "$RASA_API_TOKEN" \
+    --interface 127.0.0.1 \
     --port "$port" --model "$MODEL" --credentials credentials.yml --endpoints deploy/endpoints.scale-out.yml \
     --log-file "$SCALE_DIR/logs/rasa-$port.log" >"$SCALE_DIR/logs/rasa-$port.out" 2>&1 &
   PIDS+=($!)
@@ -160,7 +162,7 @@ nginx -c "$SCALE_DIR/nginx/nginx.conf" -p "$SCALE_DIR/nginx" &
 PIDS+=($!)
 
 for port in $RASA_PORTS; do
-  wait_for "Rasa on :$port" curl -sf "http://127.0.0.1:$port/status"
+  wait_for "Rasa on :$port" curl -sf "http://127.0.0.1:$port/"
 done
 log "ready: http://127.0.0.1:$PUBLIC_PORT/webhooks/rest/webhook (Rasa on $RASA_PORTS; actions on $ACTION_PORTS)"
 wait -n  # any server exiting stops the whole deployment

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -33,6 +34,7 @@ from tests.integration.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_QUESTION = "Lãi suất cho vay hộ nghèo là bao nhiêu?"  # needs NLU, policies and the action server
+API_TOKEN = secrets.token_hex(16)  # Rasa's HTTP API (/model/parse) of the bots started here
 
 
 class Bot:
@@ -58,7 +60,8 @@ class Bot:
         with requests.Session() as session:
             for text in self.parse_texts:
                 started = time.perf_counter()
-                session.post(f"http://127.0.0.1:{self.port}/model/parse", json={"text": text}, timeout=30).raise_for_status()
+                session.post(f"http://127.0.0.1:{self.port}/model/parse", json={"text": text},
+                             params={"token": API_TOKEN}, timeout=30).raise_for_status()
                 times.append((time.perf_counter() - started) * 1000.0)
         return {"n": len(times), "p50_ms": round(statistics.median(times), 1),
                 "p95_ms": round(float(np.percentile(times, 95)), 1)}
@@ -71,7 +74,8 @@ def our_bot(name: str, checkout: Path, workdir: Path, logs: Path, extra_env: Dic
     data.mkdir()
     env = {**os.environ, "SKIP_SETUP": "1", "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port),
            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", "LOG_DIR": str(logs / name),
-           "TRACKER_DB": str(data / "conversations.db"), "LOCK_DB": str(data / "locks.db"), **extra_env}
+           "TRACKER_DB": str(data / "conversations.db"), "LOCK_DB": str(data / "locks.db"),
+           "RASA_API_TOKEN": API_TOKEN, **extra_env}
     if checkout != ROOT:
         env.pop("SANIC_WORKERS", None)  # that checkout's own settings decide
     server = Server(name, ["bash", "scripts/start.sh"], env, logs / f"{name}.log", _rest_url(rasa_port), cwd=checkout)

@@ -19,21 +19,40 @@ import asyncio
 import json
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import aiohttp
 import numpy as np
 
+from bot.channels.guard import BUSY_REPLY, RATE_LIMIT_REPLY
 from tests.benchmarks.messages import Conversation, ConversationMix
+
+# The guarded REST channel answers 200 with these instead of an answer; they count as
+# failures, not as fast answers.
+REFUSALS = {RATE_LIMIT_REPLY: "rate_limited", BUSY_REPLY: "busy"}
+
+
+def outcome_of(status: int, body: bytes) -> str:
+    """ok, empty (no message), rate_limited, busy (past the channel's deadline) or HTTP n."""
+    if status != 200:
+        return f"HTTP {status}"
+    replies = json.loads(body or b"[]")
+    if not replies:
+        return "empty"
+    for reply in replies:
+        for text, outcome in REFUSALS.items():
+            if str(reply.get("text", "")).startswith(text):
+                return outcome
+    return "ok"
 
 
 @dataclass
 class Sample:
     sent: float  # seconds since the run started
     latency: float  # seconds
-    status: int  # HTTP status, 0 for a timeout or connection error
-    empty: bool  # 200 but no message back
+    outcome: str  # see outcome_of; an exception's name for a timeout or connection error
     kind: str = ""  # the conversation's kind (question, advisor, ...)
 
 
@@ -41,15 +60,15 @@ class Sample:
 class LoadResult:
     users: int
     window: float  # seconds of measurement
-    answered_total: int = 0  # 200s in all phases (warm-up included), for CPU per message
+    answered_total: int = 0  # real answers in all phases (warm-up included), for CPU per message
     samples: List[Sample] = field(default_factory=list)
-    errors: Dict[str, int] = field(default_factory=dict)  # description -> count, all phases
+    errors: Dict[str, int] = field(default_factory=dict)  # outcome -> count, all phases (warm-up too)
 
-    def summary(self) -> Dict[str, float]:
-        """Throughput, latency percentiles (ms) and error counts of the window."""
-        ok = [s.latency for s in self.samples if s.status == 200]
+    def summary(self) -> Dict[str, Any]:
+        """Throughput and latency percentiles (ms) of real answers, and what failed, in the window."""
+        ok = [s.latency for s in self.samples if s.outcome == "ok"]
         latencies = np.array(ok or [float("nan")]) * 1000.0
-        failed = [s for s in self.samples if s.status != 200]
+        outcomes = Counter(s.outcome for s in self.samples)
         return {
             "users": self.users,
             "messages": len(self.samples),
@@ -59,12 +78,13 @@ class LoadResult:
             "p99_ms": round(float(np.percentile(latencies, 99)), 1),
             "mean_ms": round(float(np.mean(latencies)), 1),
             "max_ms": round(float(np.max(latencies)), 1),
-            "errors": len(failed),
-            "rate_limited": sum(s.status == 429 for s in failed),
-            "empty_replies": sum(s.empty for s in self.samples),
+            "errors": len(self.samples) - outcomes["ok"],
+            "rate_limited": outcomes["rate_limited"],
+            "busy": outcomes["busy"],
+            "outcomes": dict(outcomes),
             "p95_ms_by_kind": {
                 kind: round(float(np.percentile([s.latency for s in self.samples if s.kind == kind], 95)) * 1000, 1)
-                for kind in sorted({s.kind for s in self.samples if s.status == 200})
+                for kind in sorted({s.kind for s in self.samples if s.outcome == "ok"})
             },
         }
 
@@ -98,23 +118,18 @@ async def _user(session: aiohttp.ClientSession, url: str, mix: ConversationMix, 
         sent = time.monotonic()
         if sent >= deadline:
             return
-        status, empty = 0, False
         try:
             async with session.post(url, json={"sender": stream.sender, "message": stream.remaining[0]},
                                     timeout=aiohttp.ClientTimeout(total=timeout)) as response:
-                status = response.status
-                body = await response.read()
-                empty = status == 200 and not json.loads(body or b"[]")
-                result.answered_total += status == 200
-                if status != 200:
-                    key = f"HTTP {status}"
-                    result.errors[key] = result.errors.get(key, 0) + 1
+                outcome = outcome_of(response.status, await response.read())
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
-            key = type(error).__name__
-            result.errors[key] = result.errors.get(key, 0) + 1
+            outcome = type(error).__name__
+        result.answered_total += outcome == "ok"
+        if outcome != "ok":
+            result.errors[outcome] = result.errors.get(outcome, 0) + 1
         finished = time.monotonic()
         if warmup_end <= sent < deadline:
-            result.samples.append(Sample(sent - started, finished - sent, status, empty, stream.kind))
+            result.samples.append(Sample(sent - started, finished - sent, outcome, stream.kind))
         stream.remaining.pop(0)
         stream.not_before = finished + sender_gap
         if not stream.remaining:

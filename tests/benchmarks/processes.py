@@ -19,6 +19,7 @@ from typing import Dict, List, Optional, Union
 import psutil
 import requests
 
+from tests.benchmarks.load import outcome_of
 from tests.integration.scale_out import ScaleOut
 
 
@@ -29,7 +30,8 @@ def role_of(process: psutil.Process) -> str:
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return "gone"
     for needle, role in (("rasa_sdk", "action server"), ("rasa run", "rasa"), ("bin/rasa", "rasa"), ("bot.serve", "rasa"),
-                         ("nginx", "nginx"), ("redis-server", "redis"), ("postgres", "postgresql")):
+                         ("knowledge.staff", "staff tools"), ("nginx", "nginx"), ("redis-server", "redis"),
+                         ("postgres", "postgresql")):
         if needle in command:
             return role
     return "other"
@@ -75,14 +77,14 @@ class Server:
         return self.wait_first_answer(self.rest_url, message)
 
     def wait_first_answer(self, url: str, message: str, timeout: float = 300.0) -> float:
-        """Seconds from launch to the first non-empty answer to ``message``."""
+        """Seconds from launch to the first real answer to ``message`` (not the channel's 'busy')."""
         deadline = self.launched + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited early; log:\n{self.log.read_text(errors='replace')[-3000:]}")
             try:
                 response = requests.post(url, json={"sender": f"cold-{self.name}", "message": message}, timeout=30)
-                if response.status_code == 200 and response.json():
+                if outcome_of(response.status_code, response.content) == "ok":
                     return time.monotonic() - self.launched
             except (requests.RequestException, ValueError):
                 pass

@@ -20,6 +20,7 @@ from typing import Dict, List, Optional
 
 import requests
 
+from bot.channels.guard import BUSY_REPLY
 from tests.integration.servers import ROOT, free_port
 
 
@@ -46,7 +47,8 @@ class ScaleOut:
     def env(self) -> Dict[str, str]:
         self.ports = {name: free_port() for name in ("public", "action_proxy", "postgres", "redis")}
         self.rasa_ports = [free_port() for _ in range(self.rasa_instances)]
-        self.secrets = {"PG_PASSWORD": secrets.token_hex(12), "REDIS_PASSWORD": secrets.token_hex(12)}
+        self.secrets = {"PG_PASSWORD": secrets.token_hex(12), "REDIS_PASSWORD": secrets.token_hex(12),
+                        "RASA_API_TOKEN": secrets.token_hex(12)}
         return {
             **os.environ, **self.secrets, "SKIP_SETUP": "1",
             "SCALE_DIR": str(self.workdir / "run"), "PG_DATA": str(self.workdir / "postgres"),
@@ -57,7 +59,7 @@ class ScaleOut:
         }
 
     def start(self, timeout: float = 420.0) -> float:
-        """Run the start script; return seconds until nginx relays a first answer."""
+        """Run the start script; return seconds until nginx relays a first real answer."""
         self.workdir.chmod(0o755)  # the postgres user must reach its data directory
         started = time.monotonic()
         self.process = subprocess.Popen(
@@ -69,7 +71,8 @@ class ScaleOut:
                 raise RuntimeError(f"scale_out.sh exited; log:\n{self.diagnostics()}")
             if b"ready:" in self.log.read_bytes():
                 try:
-                    if self.say(f"warm-{secrets.token_hex(4)}", "Lãi suất cho vay hộ nghèo là bao nhiêu?")[0]:
+                    replies, _ = self.say(f"warm-{secrets.token_hex(4)}", "Lãi suất cho vay hộ nghèo là bao nhiêu?")
+                    if replies and not replies[0].get("text", "").startswith(BUSY_REPLY):
                         return time.monotonic() - started
                 except (requests.RequestException, AssertionError):
                     pass
@@ -90,7 +93,8 @@ class ScaleOut:
 
     def tracker(self, rasa_port: int, sender: str) -> Dict:
         """The conversation as one Rasa instance reads it from the shared tracker store."""
-        response = requests.get(f"http://127.0.0.1:{rasa_port}/conversations/{sender}/tracker", timeout=30)
+        response = requests.get(f"http://127.0.0.1:{rasa_port}/conversations/{sender}/tracker",
+                                params={"token": self.secrets["RASA_API_TOKEN"]}, timeout=30)
         response.raise_for_status()
         return response.json()
 
