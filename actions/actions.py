@@ -17,6 +17,7 @@ from knowledge.distress import shows_despair, support_message
 from knowledge.eligibility import ASKED_CONDITIONS, questions_to_ask
 from knowledge.province import contact_message
 
+
 def _buttons(questions: List[str]) -> List[Dict[str, str]]:
     return [{"title": q, "payload": q} for q in questions]
 
@@ -70,7 +71,6 @@ class ActionAnswerKnowledge(Action):
         if answer.kind == "faq":
             events.append(SlotSet("last_answer_id", answer.answer_id))
         return events
-
 
     @staticmethod
     def _assess_loan(dispatcher: CollectingDispatcher, pending: Optional[str],
