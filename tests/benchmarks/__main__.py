@@ -67,7 +67,8 @@ class Bot:
                 "p95_ms": round(float(np.percentile(times, 95)), 1)}
 
 
-def our_bot(name: str, checkout: Path, workdir: Path, logs: Path, extra_env: Dict[str, str]) -> Bot:
+def our_bot(name: str, checkout: Path, workdir: Path, logs: Path, extra_env: Dict[str, str],
+            own_settings: bool = False) -> Bot:
     """Our bot from a checkout (this one, or e.g. the main branch for a before/after run)."""
     rasa_port, action_port = free_port(), free_port()
     data = workdir / name
@@ -76,8 +77,8 @@ def our_bot(name: str, checkout: Path, workdir: Path, logs: Path, extra_env: Dic
            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", "LOG_DIR": str(logs / name),
            "TRACKER_DB": str(data / "conversations.db"), "LOCK_DB": str(data / "locks.db"),
            "RASA_API_TOKEN": API_TOKEN, **extra_env}
-    if checkout != ROOT:
-        env.pop("SANIC_WORKERS", None)  # that checkout's own settings decide
+    if own_settings:
+        env.pop("SANIC_WORKERS", None)  # that checkout's scripts/env.sh decides
     server = Server(name, ["bash", "scripts/start.sh"], env, logs / f"{name}.log", _rest_url(rasa_port), cwd=checkout)
     singles = [c.messages[0] for c in load_conversations()["question"]]
     return Bot(name, server, ConversationMix.ours(), FIRST_QUESTION, singles[::4], rasa_port)
@@ -167,9 +168,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--label", default="", help="a word saved with the figures (e.g. before/after)")
     parser.add_argument("--env", nargs="*", default=[], metavar="NAME=VALUE",
                         help="extra environment for our start command (e.g. RASA_WORKERS=2)")
-    parser.add_argument("--baseline", type=Path, metavar="CHECKOUT",
-                        help="also measure the bot from another checkout (its start script must know SKIP_SETUP)")
-    parser.add_argument("--baseline-name", default="before", help="how the baseline bot is named in the figures")
+    parser.add_argument("--baseline", action="append", default=[], metavar="[NAME=]CHECKOUT",
+                        help="also measure the bot from a checkout with its own settings (its start script must "
+                             "know SKIP_SETUP), named NAME (default 'before'); repeatable; '.' is this checkout")
     parser.add_argument("--out", type=Path, default=ROOT / "results")
     return parser.parse_args(argv)
 
@@ -190,8 +191,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             logs.mkdir(parents=True)
             extra_env = dict(item.split("=", 1) for item in args.env)
             bots = [] if args.only_scale_out else [our_bot("ours", ROOT, workdir, logs, extra_env)]
-            if args.baseline:
-                bots.append(our_bot(args.baseline_name, args.baseline.resolve(), workdir, logs, {}))
+            for baseline in args.baseline:
+                name, _, checkout = baseline.rpartition("=")
+                bots.append(our_bot(name or "before", Path(checkout).resolve(), workdir, logs, {}, own_settings=True))
             if not args.no_vanilla:
                 bots.append(vanilla_bot(logs))
             if args.scale_out or args.only_scale_out:

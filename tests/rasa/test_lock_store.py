@@ -47,3 +47,35 @@ def test_two_processes_never_handle_one_conversation_at_once(tmp_path):
         worker.join(timeout=120)
     assert [w.exitcode for w in workers] == [0, 0]
     assert counter.read_text() == "50"
+
+
+def test_a_waiting_message_rechecks_the_lock_every_few_milliseconds(tmp_path, monkeypatch):
+    import rasa.core.lock_store as rasa_lock_store
+
+    from bot.lock_store import POLL_SECONDS
+
+    waits = []
+    real_sleep = asyncio.sleep
+
+    async def recording_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr(rasa_lock_store.asyncio, "sleep", recording_sleep)
+    first, second = SQLiteLockStore(str(tmp_path / "locks.db")), SQLiteLockStore(str(tmp_path / "locks.db"))
+
+    async def two_messages() -> None:
+        async def hold() -> None:
+            async with first.lock("citizen"):
+                for _ in range(5):
+                    await real_sleep(0)
+
+        async def wait() -> None:
+            await real_sleep(0)  # the first message takes the lock first
+            async with second.lock("citizen"):
+                pass
+
+        await asyncio.gather(hold(), wait())
+
+    asyncio.run(two_messages())
+    assert waits and max(waits) == POLL_SECONDS  # Rasa's own default would be a whole second

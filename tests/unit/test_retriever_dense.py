@@ -1,24 +1,23 @@
-"""Dense similarities as one matrix product over the flat index, grouped per FAQ entry."""
+"""Dense similarities to every indexed vector, grouped per FAQ entry."""
 
 from __future__ import annotations
 
 import faiss
 import numpy as np
 
-from knowledge.retriever import _group_starts, _stored_vectors
+from knowledge.retriever import _group_starts, similarities_to_all
 
 
-def test_stored_vectors_are_the_indexed_ones_and_score_like_a_faiss_search():
+def test_similarities_to_all_match_a_faiss_search_in_index_order():
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(50, 8)).astype(np.float32)
     index = faiss.IndexFlatIP(8)
     index.add(vectors)
-    query = rng.normal(size=(1, 8)).astype(np.float32)
-    stored = _stored_vectors(index)
-    assert np.array_equal(stored, vectors)
-    similarities, ids = index.search(query, index.ntotal)
-    assert np.allclose((stored @ query[0])[ids[0]], similarities[0], atol=1e-5)
-    assert _stored_vectors(faiss.IndexFlatIP(8)).shape == (0, 8)
+    query = rng.normal(size=8).astype(np.float32)
+    similarities = similarities_to_all(index, query)
+    assert np.allclose(similarities, vectors @ query, atol=1e-5)
+    found, ids = index.search(query.reshape(1, -1), index.ntotal)
+    assert np.allclose(similarities[ids[0]], found[0], atol=1e-5)
 
 
 def test_questions_are_grouped_by_entry_only_when_in_order():
