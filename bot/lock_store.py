@@ -25,12 +25,13 @@ import os
 import sqlite3
 import threading
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, AsyncContextManager, Iterator, Optional, Text
 
 import rasa.core.lock_store as rasa_lock_store
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
+
+from bot import sqlite_files
 
 POLL_SECONDS = 0.02
 SCHEMA = "CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, lock TEXT NOT NULL)"
@@ -56,7 +57,6 @@ class SQLiteLockStore(QuickRecheck):
     def __init__(self, db: Text = "locks.db", endpoint_config: Any = None) -> None:
         if endpoint_config is not None:
             db = endpoint_config.kwargs.get("db", db)
-        Path(db).parent.mkdir(parents=True, exist_ok=True)
         self.path = str(db)
         self._local = threading.local()
         with self._transaction() as connection:
@@ -68,9 +68,7 @@ class SQLiteLockStore(QuickRecheck):
         """This thread's connection, opened again in a forked worker (never shared)."""
         connection, pid = getattr(self._local, "connection", (None, None))
         if connection is None or pid != os.getpid():
-            connection = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
+            connection = sqlite_files.connect(self.path)
             self._local.connection = (connection, os.getpid())
         return connection
 

@@ -27,7 +27,6 @@ import sys
 from functools import lru_cache
 from typing import Any, Dict, Optional, Type
 
-SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=10000")
 
 
 @lru_cache(maxsize=1)
@@ -63,12 +62,11 @@ def sqlite_write_ahead_log() -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
+    from bot.sqlite_files import use_write_ahead_log
+
     def on_connect(connection: Any, _record: Any) -> None:
         if type(connection).__module__.startswith("sqlite3"):
-            cursor = connection.cursor()
-            for pragma in SQLITE_PRAGMAS:
-                cursor.execute(pragma)
-            cursor.close()
+            use_write_ahead_log(connection)
 
     if not event.contains(Engine, "connect", on_connect):
         event.listen(Engine, "connect", on_connect)

@@ -9,11 +9,12 @@ answered once. (Across machines, the scale-out would need a shared store instead
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Optional
+
+from bot import sqlite_files
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS deliveries (key TEXT PRIMARY KEY, seen_at REAL NOT NULL)"
 
@@ -31,11 +32,9 @@ class DeliveryLog:
 
     def __init__(self, path: Optional[Path] = None, ttl_seconds: float = 24 * 3600) -> None:
         self.path = Path(path or default_path())
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.ttl_seconds = ttl_seconds
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), timeout=10, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = sqlite_files.connect(self.path, check_same_thread=False)
         self._db.execute(SCHEMA)
         self._inserts = 0
 
