@@ -8,11 +8,10 @@ export RASA_URL="${RASA_URL:-http://localhost:$RASA_PORT}"  # the staff answer c
 export LOG_DIR="${LOG_DIR:-$PWD/.cache/logs}"
 export TRACKER_DB="${TRACKER_DB:-$PWD/.cache/conversations.db}"
 export LOCK_DB="${LOCK_DB:-$(dirname "$TRACKER_DB")/locks.db}"
-# Rasa worker processes. Two would use both cores (they share locks and conversations
-# through SQLite files; see bot/lock_store.py), but the per-sender rate limit and the
-# Zalo numbered options are still kept per process, so the default is one; set 2 for
-# throughput once those move to shared storage (README, "Load and scale").
-export SANIC_WORKERS="${SANIC_WORKERS:-1}"
+# Rasa worker processes: two use both cores. They share conversations, locks
+# (bot/lock_store.py) and what the channels remember per citizen (rate limit, Zalo
+# options and deliveries: bot/channels/shared_state.py) through SQLite files.
+export SANIC_WORKERS="${SANIC_WORKERS:-2}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 export TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
 mkdir -p "$LOG_DIR" "$(dirname "$TRACKER_DB")"

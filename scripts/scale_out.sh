@@ -90,7 +90,7 @@ SELECT format('ALTER ROLE %I PASSWORD %L', :'user', :'password')\gexec
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'user') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db')\gexec
 SQL
 
-# --- Redis: locks only, nothing persisted --------------------------------------
+# --- Redis: locks and channel state (rate limits, Zalo options), nothing persisted
 (umask 077; printf 'bind 127.0.0.1\nport %s\nrequirepass %s\nsave ""\nappendonly no\ndir %s\n' \
   "$REDIS_PORT" "$REDIS_PASSWORD" "$SCALE_DIR/redis" > "$SCALE_DIR/redis/redis.conf")
 redis-server "$SCALE_DIR/redis/redis.conf" >"$SCALE_DIR/logs/redis.log" 2>&1 &
@@ -107,7 +107,8 @@ for port in $ACTION_PORTS; do
   action_servers+="    server 127.0.0.1:$port;"$'\n'
 done
 for port in $RASA_PORTS; do
-  SANIC_WORKERS="$RASA_WORKERS" .venv/rasa/bin/python -m bot.serve run --enable-api --auth-token "$RASA_API_TOKEN" \
+  SANIC_WORKERS="$RASA_WORKERS" CHANNEL_STATE_URL="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/1" \
+    .venv/rasa/bin/python -m bot.serve run --enable-api --auth-token "$RASA_API_TOKEN" \
     --interface 127.0.0.1 \
     --port "$port" --model "$MODEL" --credentials credentials.yml --endpoints deploy/endpoints.scale-out.yml \
     --log-file "$SCALE_DIR/logs/rasa-$port.log" >"$SCALE_DIR/logs/rasa-$port.out" 2>&1 &

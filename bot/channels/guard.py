@@ -19,11 +19,11 @@ import logging
 import os
 import re
 import threading
-import time
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Union
 
+from bot.channels.shared_state import SharedState, shared_state
 from bot.pii import mask_personal_data
 
 logger = logging.getLogger(__name__)
@@ -99,16 +99,16 @@ class Screened:
 class RateLimiter:
     """Token bucket per sender: ``burst`` messages at once, then ``per_minute``.
 
-    In memory, per process: one Rasa server answers a conversation at a time thanks to
-    the lock store, and a flood from one sender is what this stops.
+    The buckets live in the channels' shared state (``bot/channels/shared_state.py``),
+    so a sender has one budget whichever Rasa process or machine receives the message.
     """
 
-    def __init__(self, per_minute: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate = per_minute / 60.0
+    def __init__(self, per_minute: float, burst: int, clock: Optional[Callable[[], float]] = None,
+                 state: Optional[SharedState] = None) -> None:
+        self.per_second = per_minute / 60.0
         self.burst = float(burst)
         self.clock = clock
-        self._buckets: Dict[str, List[float]] = {}
-        self._lock = threading.Lock()
+        self.state = state or shared_state()
 
     @classmethod
     def from_env(cls) -> "RateLimiter":
@@ -124,15 +124,8 @@ class RateLimiter:
             return _SHARED_LIMITER
 
     def allow(self, sender_id: str) -> bool:
-        now = self.clock()
-        with self._lock:
-            if len(self._buckets) > 100_000:  # forget idle senders rather than grow without bound
-                self._buckets.clear()
-            tokens, last = self._buckets.get(sender_id, [self.burst, now])
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
-            allowed = tokens >= 1.0
-            self._buckets[sender_id] = [tokens - 1.0 if allowed else tokens, now]
-            return allowed
+        now = self.clock() if self.clock else None
+        return self.state.take_token(f"rate:{sender_id}", self.per_second, self.burst, now)
 
 
 _SHARED_LIMITER: Optional[RateLimiter] = None

@@ -28,8 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import MessageGuard, Screened, answer
-from bot.channels.delivery_log import DeliveryLog
-from bot.channels.memory import ExpiringMap
+from bot.channels.shared_state import SharedState, shared_state
 from bot.channels.zalo_client import ClientSettings, TokenPair, TokenStore, ZaloApiError, ZaloClient
 from bot.channels.zalo_replies import TEXT_LIMIT, TEXT_ONLY_REPLY, OptionMemory, to_zalo
 from bot.channels.zalo_webhook import SIGNATURE_HEADER, ZaloEvent, is_fresh, parse_body, parse_event, signature_matches
@@ -46,6 +45,8 @@ REQUIRED_CREDENTIALS = {
     "refresh_token": "ZALO_REFRESH_TOKEN",
 }
 SENDER_PREFIX = "zalo_"
+# Zalo re-delivers within minutes; a day covers any retry.
+DELIVERY_MEMORY_SECONDS = 24 * 3600
 
 
 class ZaloOAInput(InputChannel):
@@ -53,7 +54,7 @@ class ZaloOAInput(InputChannel):
 
     def __init__(self, app_id: str, oa_secret_key: str, client: ZaloClient, guard: Optional[MessageGuard] = None,
                  max_age_seconds: float = 300.0, answer_deadline: float = 10.0, text_limit: int = TEXT_LIMIT,
-                 max_turns: int = 2) -> None:
+                 max_turns: int = 2, state: Optional[SharedState] = None) -> None:
         self.app_id = app_id
         self.oa_secret_key = oa_secret_key
         self.client = client
@@ -61,11 +62,10 @@ class ZaloOAInput(InputChannel):
         self.max_age_seconds = max_age_seconds
         self.answer_deadline = answer_deadline
         self.text_limit = text_limit
-        self.options = OptionMemory()
-        # Message ids already accepted, so a re-delivery is not answered twice: a fast cache
-        # of this process, then the log shared by every Rasa process of the machine.
-        self.seen: ExpiringMap[bool] = ExpiringMap(max_entries=50_000, ttl_seconds=24 * 3600)
-        self.deliveries = DeliveryLog()
+        # Message ids already accepted, so a re-delivery is not answered twice, whichever
+        # Rasa process or machine it reaches.
+        self.state = state or shared_state()
+        self.options = OptionMemory(self.state)
         self._tasks: Set["asyncio.Task[None]"] = set()
         # Rasa runs NLU and policies on the event loop that also serves the webhook, so a
         # burst of turns in flight delays every acknowledgement; two at a time kept the
@@ -132,7 +132,7 @@ class ZaloOAInput(InputChannel):
         event = parse_event(data)
         if event.kind == "ignored":
             return 200, "ignored"
-        if not self.seen.add_if_absent(event.delivery_key, True) or not self.deliveries.first_time(event.delivery_key):
+        if not self.state.add_if_absent(f"zalo-delivery:{event.delivery_key}", DELIVERY_MEMORY_SECONDS):
             logger.info("Zalo webhook: duplicate delivery of %s ignored", event.name)
             return 200, "duplicate"
         task = asyncio.ensure_future(self.handle(event, on_new_message))

@@ -5,16 +5,18 @@ resellers document for "tin tư vấn dạng văn bản"), so a long answer is s
 messages cut at paragraph or sentence ends, and its "Nguồn:" line stays with the end of
 the answer. Quick-reply buttons are not available on every OA tier, so they become
 numbered options under the text ("1. …"), and a citizen who answers "1" is understood
-as having pressed the first button: the channel remembers, per sender, what it offered.
+as having pressed the first button: the channel remembers, per sender, what it offered
+(in the channels' shared state, so any Rasa process understands the answer).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from bot.channels.memory import ExpiringMap
+from bot.channels.shared_state import SharedState, shared_state
 
 TEXT_LIMIT = 2000
 # Starts the source line of an answer; the same words as knowledge.answering.SOURCE_PREFIX
@@ -138,15 +140,16 @@ def to_zalo(replies: Iterable[Dict[str, Any]], limit: int = TEXT_LIMIT) -> Outgo
 class OptionMemory:
     """The options last offered to each sender, so that "2" means the second one."""
 
-    def __init__(self, max_senders: int = 10_000, ttl_seconds: float = 24 * 3600) -> None:
-        self._offered: ExpiringMap[List[str]] = ExpiringMap(max_senders, ttl_seconds)
+    def __init__(self, state: Optional[SharedState] = None, ttl_seconds: float = 24 * 3600) -> None:
+        self.state = state or shared_state()
+        self.ttl_seconds = ttl_seconds
 
     def remember(self, sender_id: str, payloads: List[str]) -> None:
         """Replace what ``sender_id`` may pick from (nothing, when the turn had no buttons)."""
         if payloads:
-            self._offered.set(sender_id, list(payloads))
+            self.state.put(f"options:{sender_id}", json.dumps(list(payloads), ensure_ascii=False), self.ttl_seconds)
         else:
-            self._offered.pop(sender_id)
+            self.state.delete(f"options:{sender_id}")
 
     def resolve(self, sender_id: str, text: str) -> str:
         """The payload of the option ``text`` picks, or ``text`` itself when it picks none."""
@@ -155,7 +158,8 @@ class OptionMemory:
 
     def picked(self, sender_id: str, text: str) -> Optional[str]:
         match = _OPTION_REPLY.match(text or "")
-        offered = self._offered.get(sender_id) if match else None
+        stored = self.state.get(f"options:{sender_id}") if match else None
+        offered = json.loads(stored) if stored else None
         if not offered:
             return None
         number = int(match.group(1))  # type: ignore[union-attr]

@@ -35,6 +35,7 @@ class ScaleOut:
     ports: Dict[str, int] = field(default_factory=dict)
     rasa_ports: List[int] = field(default_factory=list)
     secrets: Dict[str, str] = field(default_factory=dict)
+    rate_limit_burst: int = 8
 
     @property
     def rest_url(self) -> str:
@@ -55,6 +56,7 @@ class ScaleOut:
             "PUBLIC_PORT": str(self.ports["public"]), "ACTION_PROXY_PORT": str(self.ports["action_proxy"]),
             "PG_PORT": str(self.ports["postgres"]), "REDIS_PORT": str(self.ports["redis"]),
             "RASA_PORTS": " ".join(map(str, self.rasa_ports)),
+            "RATE_LIMIT_PER_MINUTE": "20", "RATE_LIMIT_BURST": str(self.rate_limit_burst),
             "ACTION_PORTS": " ".join(str(free_port()) for _ in range(self.action_instances)),
         }
 

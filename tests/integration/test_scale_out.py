@@ -15,6 +15,7 @@ from typing import Iterator, List
 
 import pytest
 
+from bot.channels.guard import RATE_LIMIT_REPLY
 from tests.integration.scale_out import ScaleOut
 
 
@@ -58,8 +59,24 @@ def test_a_correction_on_another_instance_re_advises(deployment, tables):
     assert tables.figure("ho_can_ngheo", "rate").text in texts(corrected)
 
 
+def test_a_flooding_sender_has_one_budget_across_instances(deployment):
+    """The rate-limit bucket is in Redis: alternating instances do not each grant a burst."""
+    who = f"so-flood-{uuid.uuid4().hex[:8]}"
+    burst = deployment.rate_limit_burst
+    answered_by, limited = set(), 0
+    for _ in range(2 * burst):
+        replies, instance = deployment.say(who, "xin chào")
+        answered_by.add(instance)
+        limited += texts(replies).startswith(RATE_LIMIT_REPLY)
+    assert len(answered_by) == 2
+    # Per-instance buckets would have let all 2 x burst through; at 20 a minute at most
+    # a few tokens come back while the messages are sent.
+    assert limited >= burst // 2, f"{limited} of {2 * burst} limited"
+
+
 def test_conversations_are_in_postgresql_and_locks_in_redis(deployment):
     who = f"so-{uuid.uuid4().hex[:8]}"
     deployment.say(who, "xin chào")
     assert int(deployment.psql(f"SELECT count(*) FROM events WHERE sender_id = '{who}'")) > 0
     assert "cmdstat_set:" in deployment.redis("INFO", "commandstats")  # tickets were written there
+    assert "keys=" in deployment.redis("INFO", "keyspace").split("db1:")[1], "channel state in Redis db 1"

@@ -12,6 +12,7 @@ import pytest
 from rasa.shared.exceptions import RasaException
 
 from bot.channels.zalo import ZaloOAInput
+from bot.channels import shared_state
 from bot.channels.zalo_client import TokenPair, TokenStore
 
 CREDENTIALS = {"app_id": "app", "oa_secret_key": "oa-secret", "app_secret": "app-secret",
@@ -22,7 +23,7 @@ CREDENTIALS = {"app_id": "app", "oa_secret_key": "oa-secret", "app_secret": "app
 def token_file(tmp_path, monkeypatch):
     path = tmp_path / "zalo_tokens.json"
     monkeypatch.setenv("ZALO_TOKEN_FILE", str(path))
-    monkeypatch.setenv("ZALO_DELIVERY_DB", str(tmp_path / "zalo_deliveries.db"))
+    monkeypatch.setattr(shared_state, "_SHARED", shared_state.SQLiteState(tmp_path / "channel_state.db"))
     return path
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import re
+import time
 
 import pytest
 
+from bot.channels.shared_state import SQLiteState
 from bot.channels.zalo_replies import (OPTIONS_INTRO, SOURCE_PREFIX, TEXT_LIMIT, OptionMemory, split_text,
                                        to_zalo)
 from knowledge.answering import SOURCE_PREFIX as ANSWER_SOURCE_PREFIX
@@ -71,8 +74,12 @@ def test_buttons_become_numbered_options_across_the_turn():
                                  f"\n\n{OPTIONS_INTRO}\n3. Không rõ"]
 
 
-def test_a_number_picks_the_option_offered_to_that_sender_only():
-    memory = OptionMemory()
+@pytest.fixture
+def memory(tmp_path) -> OptionMemory:
+    return OptionMemory(SQLiteState(tmp_path / "channel_state.db"))
+
+
+def test_a_number_picks_the_option_offered_to_that_sender_only(memory):
     memory.remember("a", ["Lãi suất hộ nghèo", "Thủ tục vay vốn"])
     assert memory.resolve("a", "2") == "Thủ tục vay vốn"
     assert memory.resolve("a", " 1. ") == "Lãi suất hộ nghèo"
@@ -83,15 +90,27 @@ def test_a_number_picks_the_option_offered_to_that_sender_only():
     assert memory.resolve("b", "1") == "1", "another sender was offered nothing"
 
 
-def test_a_turn_without_buttons_withdraws_the_options():
-    memory = OptionMemory()
+def test_a_turn_without_buttons_withdraws_the_options(memory):
     memory.remember("a", ["có", "không"])
     memory.remember("a", [])
     assert memory.resolve("a", "1") == "1"
 
 
-def test_option_memory_is_bounded():
-    memory = OptionMemory(max_senders=3)
-    for sender in "abcde":
-        memory.remember(sender, ["x"])
-    assert [memory.resolve(s, "1") for s in "abcde"] == ["1", "1", "x", "x", "x"]
+def test_offered_options_are_forgotten_after_their_time(tmp_path):
+    memory = OptionMemory(SQLiteState(tmp_path / "channel_state.db"), ttl_seconds=0.2)
+    memory.remember("a", ["x"])
+    assert memory.resolve("a", "1") == "x"
+    time.sleep(0.3)
+    assert memory.resolve("a", "1") == "1"
+
+
+def test_another_process_understands_the_options(tmp_path):
+    """Zalo's next message may reach the other Rasa worker process."""
+    OptionMemory(SQLiteState(tmp_path / "channel_state.db")).remember("a", ["Lãi suất", "Thủ tục"])
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        assert pool.apply(_resolve_elsewhere, (str(tmp_path / "channel_state.db"), "a", "2")) == "Thủ tục"
+
+
+def _resolve_elsewhere(path: str, sender: str, text: str) -> str:
+    return OptionMemory(SQLiteState(path)).resolve(sender, text)
