@@ -107,7 +107,7 @@ for port in $ACTION_PORTS; do
   action_servers+="    server 127.0.0.1:$port;"$'\n'
 done
 for port in $RASA_PORTS; do
-  SANIC_WORKERS="$RASA_WORKERS" CHANNEL_STATE_URL="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/1" \
+  SANIC_WORKERS="$RASA_WORKERS" CHANNEL_STATE_URL="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/2" \
     .venv/rasa/bin/python -m bot.serve run --enable-api --auth-token "$RASA_API_TOKEN" \
     --interface 127.0.0.1 \
     --port "$port" --model "$MODEL" --credentials credentials.yml --endpoints deploy/endpoints.scale-out.yml \

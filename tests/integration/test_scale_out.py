@@ -79,4 +79,4 @@ def test_conversations_are_in_postgresql_and_locks_in_redis(deployment):
     deployment.say(who, "xin chào")
     assert int(deployment.psql(f"SELECT count(*) FROM events WHERE sender_id = '{who}'")) > 0
     assert "cmdstat_set:" in deployment.redis("INFO", "commandstats")  # tickets were written there
-    assert "keys=" in deployment.redis("INFO", "keyspace").split("db1:")[1], "channel state in Redis db 1"
+    assert "keys=" in deployment.redis("INFO", "keyspace").split("db2:")[1], "channel state in Redis db 2"
