@@ -112,6 +112,71 @@ def event_lookup_table() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
+# Shorter than the action server's own keep-alive (Sanic: 5 s), so Rasa never sends on a
+# connection the server is just closing.
+KEEP_ALIVE_SECONDS = 2.0
+
+
+class _SharedSession:
+    """``async with`` gives the loop's long-lived session and leaves it open."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> Any:
+        return self.session
+
+    async def __aexit__(self, *_exc: Any) -> None:
+        return None
+
+
+def keep_connections_open() -> None:
+    """Call the action server over kept-alive connections instead of a new session per call.
+
+    Rasa opens an HTTP client session and a TCP connection for every action it runs
+    (several per message); under load that was 5 % of the Rasa server's CPU. One session
+    per event loop (each worker process has its own) and per endpoint settings is kept
+    instead; each request still carries Rasa's own timeout.
+    """
+    import asyncio
+
+    import aiohttp
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+
+    rasa_session = EndpointConfig.session
+    if getattr(rasa_session, "shared", False):
+        return
+    sessions: Dict[Any, Any] = {}
+
+    def session(self: EndpointConfig) -> Any:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return rasa_session(self)
+        auth = tuple(sorted(self.basic_auth.items())) if self.basic_auth else None
+        key = (loop, tuple(sorted((self.headers or {}).items())), auth)
+        shared = sessions.get(key)
+        if shared is None or shared.closed:  # Rasa's headers, auth and default timeout
+            shared = aiohttp.ClientSession(
+                headers=self.headers, auth=aiohttp.BasicAuth(**self.basic_auth) if self.basic_auth else None,
+                timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                connector=aiohttp.TCPConnector(keepalive_timeout=KEEP_ALIVE_SECONDS, limit=32))
+            sessions[key] = shared
+        return _SharedSession(shared)
+
+    session.shared = True  # type: ignore[attr-defined]
+    EndpointConfig.session = session
+
+
+def run_graph_without_dask() -> None:
+    """Predict with ``bot.graph_runner.SequentialGraphRunner`` (same nodes, no scheduler)."""
+    import rasa.core.processor as processor
+
+    from bot.graph_runner import SequentialGraphRunner
+
+    processor.DaskGraphRunner = SequentialGraphRunner  # the name processor loads models with
+
+
 def one_thread_per_process() -> None:
     """TensorFlow on one thread: each Rasa worker process has a core of its own.
 
@@ -129,6 +194,8 @@ def apply() -> None:
     compile_action_result_schema()
     sqlite_write_ahead_log()
     event_lookup_table()
+    keep_connections_open()
+    run_graph_without_dask()
 
 
 def main() -> None:

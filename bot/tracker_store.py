@@ -5,7 +5,7 @@ time in the SQL tracker store, more than in DIET: each message reads the convers
 once and saves it once, and Rasa builds both through the ORM with a sub-query for the
 latest session start, recomputing SQLAlchemy's statement cache key each time (7 %
 alone), then counts the stored events with that same query and inserts new events one
-ORM object at a time. Here the same reads are two plain indexed queries written once,
+ORM object at a time. Here the same reads are one plain indexed query each, written once,
 and new events go in with one multi-row insert. The table, the columns and the
 meaning of every method are Rasa's: the events written are identical, and Rasa's own
 store (or its analytics) can read them. Works on SQLite and PostgreSQL alike.
@@ -32,32 +32,25 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 logger = logging.getLogger(__name__)
 
-# The latest session start of one conversation; NULL when it never started a session.
-SESSION_START = sa.text(
-    "SELECT max(timestamp) FROM events WHERE sender_id = :sender_id AND type_name = :session_started"
-)
-EVENTS_SINCE = sa.text(
-    "SELECT data FROM events WHERE sender_id = :sender_id AND timestamp >= :since ORDER BY id"
-)
-ALL_EVENTS = sa.text("SELECT data FROM events WHERE sender_id = :sender_id ORDER BY id")
-COUNT_SINCE = sa.text("SELECT count(*) FROM events WHERE sender_id = :sender_id AND timestamp >= :since")
-COUNT_ALL = sa.text("SELECT count(*) FROM events WHERE sender_id = :sender_id")
+# Rasa's filter for "the latest session": events from the latest SessionStarted on, or
+# every event when the conversation never started a session. SQLite and PostgreSQL
+# evaluate the uncorrelated sub-query once.
+LATEST_SESSION = """sender_id = :sender_id AND (timestamp >= (SELECT max(timestamp) FROM events
+    WHERE sender_id = :sender_id AND type_name = :session_started) OR NOT EXISTS (SELECT 1 FROM events
+    WHERE sender_id = :sender_id AND type_name = :session_started))"""
+EVENTS = {
+    True: sa.text("SELECT data FROM events WHERE sender_id = :sender_id ORDER BY id"),
+    False: sa.text(f"SELECT data FROM events WHERE {LATEST_SESSION} ORDER BY id"),
+}
+COUNT_LATEST_SESSION = sa.text(f"SELECT count(*) FROM events WHERE {LATEST_SESSION}")
+PARAMETERS = {"session_started": SessionStarted.type_name}
 
 
 class QuickSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` reading with plain queries and writing with one insert per save."""
 
-    def _session_start(self, session: Any, sender_id: Text) -> Optional[float]:
-        return session.execute(
-            SESSION_START, {"sender_id": sender_id, "session_started": SessionStarted.type_name}
-        ).scalar()
-
     def _stored_events(self, session: Any, sender_id: Text, fetch_events_from_all_sessions: bool) -> List[Any]:
-        since = None if fetch_events_from_all_sessions else self._session_start(session, sender_id)
-        if since is None:
-            rows = session.execute(ALL_EVENTS, {"sender_id": sender_id})
-        else:
-            rows = session.execute(EVENTS_SINCE, {"sender_id": sender_id, "since": since})
+        rows = session.execute(EVENTS[fetch_events_from_all_sessions], dict(PARAMETERS, sender_id=sender_id))
         return [json.loads(data) for (data,) in rows]
 
     async def _retrieve(
@@ -71,11 +64,7 @@ class QuickSQLTrackerStore(SQLTrackerStore):
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
         """The tracker's events after those stored since the latest session start (as Rasa counts them)."""
-        since = self._session_start(session, tracker.sender_id)
-        if since is None:
-            stored = session.execute(COUNT_ALL, {"sender_id": tracker.sender_id}).scalar()
-        else:
-            stored = session.execute(COUNT_SINCE, {"sender_id": tracker.sender_id, "since": since}).scalar()
+        stored = session.execute(COUNT_LATEST_SESSION, dict(PARAMETERS, sender_id=tracker.sender_id)).scalar()
         return iter(list(tracker.events)[stored:])
 
     async def save(self, tracker: DialogueStateTracker) -> None:

@@ -2,7 +2,7 @@
 # Every value can be overridden from the environment.
 export RASA_PORT="${RASA_PORT:-5005}"
 export ACTION_PORT="${ACTION_PORT:-5055}"
-export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://localhost:$ACTION_PORT/webhook}"
+export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTION_PORT/webhook}"
 export ADMIN_PORT="${ADMIN_PORT:-5080}"  # staff tools (knowledge/staff); accounts in .cache/staff
 export RASA_URL="${RASA_URL:-http://localhost:$RASA_PORT}"  # the staff answer check asks Rasa for the intent
 export LOG_DIR="${LOG_DIR:-$PWD/.cache/logs}"

@@ -5,6 +5,7 @@ answer arrived), like a channel gateway relaying its citizens' messages. It rela
 ``interleave`` conversations at a time, each under its own sender id, and never sends
 two messages of one sender less than ``sender_gap`` seconds apart: a citizen types,
 so a per-sender rate limit sees a human pace, while the server sees a closed loop.
+Each message goes over a new connection, like messages from many devices.
 Latency is measured per message; only messages sent inside the measuring window
 (after the warm-up) count.
 
@@ -141,7 +142,10 @@ async def run_load(url: str, mix: ConversationMix, users: int, duration: float, 
     """Run ``users`` closed loops for ``warmup + duration`` seconds; measure the last ``duration``."""
     result = LoadResult(users, duration)
     run_id = uuid.uuid4().hex[:6]
-    connector = aiohttp.TCPConnector(limit=0)
+    # A new connection per message, as from many citizens' devices: with SANIC_WORKERS
+    # > 1 the kernel hands each new connection to one worker (SO_REUSEPORT), so a few
+    # kept-alive connections would pin the whole load to whichever workers they hit.
+    connector = aiohttp.TCPConnector(limit=0, force_close=True)
     async with aiohttp.ClientSession(connector=connector) as session:
         started = time.monotonic()
         warmup_end = started + warmup
