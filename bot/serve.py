@@ -8,8 +8,9 @@ without touching Rasa's behaviour:
 - every custom action's answer is validated with ``jsonschema.validate``, which
   re-checks Rasa's large event schema against the JSON-Schema meta-schema on every
   call: ~35 ms per action call on our CPUs, more than NLU. The schema is now compiled
-  once (~1 ms per check); an invalid answer still goes through Rasa's own code, so it
-  fails exactly as before, with Rasa's message.
+  once and each distinct event checked once (~3 ms -> ~0.1 ms for a typical answer);
+  an invalid answer still goes through Rasa's own code, so it fails exactly as before,
+  with Rasa's message.
 - the SQLite tracker store commits in rollback-journal mode with an fsync per
   message (~17 ms). Write-ahead logging with ``synchronous=NORMAL`` makes a commit a
   file append; a crash keeps the database consistent and may lose at most the last
@@ -22,6 +23,7 @@ without touching Rasa's behaviour:
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from functools import lru_cache
@@ -40,6 +42,37 @@ def _action_result_validator() -> Any:
     return validator_class(schema)
 
 
+@lru_cache(maxsize=1)
+def _event_validator() -> Any:
+    """The schema of one event of an action result (Rasa's ``events.items``)."""
+    full = _action_result_validator()
+    return type(full)(full.schema["properties"]["events"]["items"])
+
+
+@lru_cache(maxsize=8192)
+def _event_is_valid(event_json: str) -> bool:
+    return _event_validator().is_valid(json.loads(event_json))
+
+
+def action_result_is_valid(result: Any) -> bool:
+    """Rasa's verdict on an action result, with each distinct event checked once.
+
+    The events are most of the cost (each is tried against every event type's schema,
+    ~0.7 ms) and the same ones recur (``SlotSet`` of the same slot and value), so the
+    result is checked without its events and each event on its own, remembered by its
+    JSON text. A result is valid under Rasa's schema exactly when both hold.
+    """
+    events = result.get("events") if isinstance(result, dict) else None
+    if not isinstance(events, list):
+        return _action_result_validator().is_valid(result)
+    if not _action_result_validator().is_valid(dict(result, events=[])):
+        return False
+    try:
+        return all(_event_is_valid(json.dumps(event, sort_keys=True)) for event in events)
+    except (TypeError, ValueError):  # not JSON-serialisable: let the full check decide
+        return _action_result_validator().is_valid(result)
+
+
 def compile_action_result_schema() -> None:
     """Validate action server answers with a schema compiled once."""
     from rasa.core.actions.action import RemoteAction
@@ -49,7 +82,7 @@ def compile_action_result_schema() -> None:
         return
 
     def validate(self: RemoteAction, result: Dict[str, Any]) -> bool:
-        if _action_result_validator().is_valid(result):
+        if action_result_is_valid(result):
             return True
         return rasa_validate(self, result)  # raises Rasa's own error
 

@@ -58,6 +58,10 @@ class UndertheseaTokenizer(Tokenizer):
             raise ValueError("UndertheseaTokenizer lemma must be 'folded' or 'accented'")
         self._folded = config["lemma"] == "folded"
         self._lexicon = load_lexicon(config["lexicon_path"])
+        # underthesea loads its segmentation and normalisation models on first use
+        # (~0.5 s): load them with the Rasa model, not on a citizen's first message.
+        underthesea_words("xin chào bà con")
+        _normalize_word("hoà")
 
     @classmethod
     def create(

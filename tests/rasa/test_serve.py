@@ -92,3 +92,28 @@ def test_calls_to_an_endpoint_reuse_one_connection():
 
     assert asyncio.new_event_loop().run_until_complete(scenario()) == [{"ok": {"n": n}} for n in range(3)]
     assert len(peers) == 3 and len(set(peers)) == 1, "one kept-alive connection for the three calls"
+
+
+SLOT = {"event": "slot", "name": "answer_kind", "value": "faq", "timestamp": None}
+RESULTS = [
+    {"events": [SLOT, SLOT], "responses": [{"text": "Lãi suất 6,6%/năm"}]},
+    {"events": [SLOT, {"event": "followup", "name": "action_listen"}], "responses": []},
+    {"events": [], "responses": []},
+    {"responses": [{"text": "x"}]},
+    {"events": [SLOT, {"event": "slot", "name": 3}], "responses": []},  # a bad event after a good one
+    {"events": [SLOT, "not an event"], "responses": []},
+    {"events": [{"event": "no_such_event"}], "responses": []},
+    {"events": SLOT, "responses": []},  # not a list
+    {"events": [SLOT], "responses": "not a list"},  # bad outside the events
+    "not an object",
+]
+
+
+@pytest.mark.parametrize("result", RESULTS)
+def test_checking_events_one_by_one_gives_rasas_verdict(result):
+    assert serve.action_result_is_valid(result) == serve._action_result_validator().is_valid(result)
+    assert serve.action_result_is_valid(result) == serve._action_result_validator().is_valid(result)  # cached
+
+
+def test_the_verdicts_cover_both_outcomes():
+    assert {serve._action_result_validator().is_valid(r) for r in RESULTS} == {True, False}
