@@ -29,6 +29,8 @@ import sys
 from functools import lru_cache
 from typing import Any, Dict, Optional, Type
 
+from bot.inference import call_prediction_graphs_directly, join_sparse_features_directly
+
 
 
 @lru_cache(maxsize=1)
@@ -229,6 +231,8 @@ def apply() -> None:
     event_lookup_table()
     keep_connections_open()
     run_graph_without_dask()
+    call_prediction_graphs_directly()
+    join_sparse_features_directly()
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+from bot.channels.guard import EMPTY_REPLY
 from bot.lexicon import load_lexicon
 from bot.vietnamese import fold, has_diacritics, nfc
 from knowledge.corpus import FaqEntry
@@ -35,10 +36,7 @@ CAPABILITIES = (
     "Tôi có thể giúp về vốn vay ưu đãi của Ngân hàng Chính sách xã hội (ai được vay, lãi suất, "
     "mức vay, thời hạn, thủ tục, giấy tờ, nơi giao dịch, trả nợ) và cách phòng tránh tín dụng đen."
 )
-EMPTY_TEXT = (
-    "Tôi chưa nhận được câu hỏi nào. Anh/chị gõ câu hỏi bằng tiếng Việt, có dấu hay không dấu đều được, "
-    "ví dụ: \"Lãi suất vay hộ nghèo bao nhiêu?\""
-)
+EMPTY_TEXT = EMPTY_REPLY  # one wording: the channels answer an empty message the same way
 NOT_VIETNAMESE_TEXT = (
     "Xin lỗi, tôi chỉ hiểu tiếng Việt (có dấu hoặc không dấu). Anh/chị vui lòng hỏi bằng tiếng Việt. "
     "Sorry, I only understand Vietnamese."

@@ -25,6 +25,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Union
 
 from bot.channels.shared_state import SharedState, shared_state
 from bot.pii import mask_personal_data
+from bot.vietnamese import nfc
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def clean_text(raw: Union[str, bytes, None]) -> str:
         raw = raw.decode("utf-8", errors="replace")
     if not isinstance(raw, str):
         raw = str(raw)
-    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    text = nfc(raw.replace("\r\n", "\n").replace("\r", "\n"))
     text = "".join(ch for ch in text if ch in _KEPT_CONTROLS or unicodedata.category(ch) not in _DROPPED_CATEGORIES)
     text = _SPACES.sub(" ", text.replace("\t", " "))
     return _BLANK_LINES.sub("\n", text).strip()
