@@ -20,8 +20,11 @@ slots:
 """)
 
 
+LOOP = asyncio.new_event_loop()  # its own: other tests may leave no current loop
+
+
 def run(coroutine):
-    return asyncio.get_event_loop().run_until_complete(coroutine)
+    return LOOP.run_until_complete(coroutine)
 
 
 def session(start: float, tier: str, text: str) -> List[Event]:
