@@ -13,7 +13,7 @@ from knowledge.answering import CHECK_FIGURES_NOTE, SOURCE_PREFIX
 from knowledge.eligibility import (
     CONDITION_NAMES, CONDITIONS_TO_STATE, PURPOSE_NAMES, TIER_NAMES, Option, options,
 )
-from knowledge.tables import Figure, PolicyTables
+from knowledge.tables import Figure, PolicyTables, split_citations
 
 MAX_OPTIONS = 3
 NOTHING_FITS = (
@@ -57,22 +57,11 @@ def _option_text(tables: PolicyTables, rank: int, option: Option, sources: List[
 _DOCUMENT_NUMBER_RE = re.compile(r"\d+(?:/\d{4})?/[^\s,;()]+|\d+-[A-Z]+/[A-Z]+")
 
 
-def _split_citations(source: str) -> List[str]:
-    """Split "A, Điều 3 (x; y); B" at the semicolons outside parentheses."""
-    parts, depth, start = [], 0, 0
-    for position, char in enumerate(source):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if char == ";" and depth == 0:
-            parts.append(source[start:position])
-            start = position + 1
-    return parts + [source[start:]]
-
-
 def _one_per_document(sources: List[str]) -> List[str]:
     """The first citation of each document (a programme cites the same decision for
     its rate, cap and term; the citizen needs it once)."""
     seen: Dict[str, str] = {}
-    for source in (part.strip() for s in sources for part in _split_citations(s)):
+    for source in (part.strip() for s in sources for part in split_citations(s)):
         if not source:
             continue
         match = _DOCUMENT_NUMBER_RE.search(source)

@@ -19,7 +19,7 @@ from bot.vietnamese import fold, has_diacritics, nfc
 from knowledge.corpus import FaqEntry
 from knowledge.lexical import analyze
 from knowledge.retriever import Hit, Retrieval, Retriever
-from knowledge.tables import PolicyTables
+from knowledge.tables import PolicyTables, split_citations, undated
 
 SOURCE_PREFIX = "Nguồn: "
 CHECK_FIGURES_NOTE = (
@@ -81,9 +81,16 @@ class Answer:
         return f"{self.text}\n\n{self.source_line}" if self.sources else self.text
 
 
-def _dedupe(items: List[str]) -> List[str]:
-    """Distinct non-empty citations, first occurrence first."""
-    return [item for item in dict.fromkeys(i.strip() for i in items) if item]
+def _cite_once(citations: List[str]) -> List[str]:
+    """Distinct non-empty citations, first occurrence first; a document cited with and
+    without the date a figure took effect is cited once, with the date."""
+    by_document: Dict[str, str] = {}
+    for citation in (c.strip() for c in citations):
+        if citation:
+            document = undated(citation)
+            if by_document.get(document, document) == document:
+                by_document[document] = citation
+    return list(by_document.values())
 
 
 def faq_answer(entry: FaqEntry, tables: PolicyTables) -> Answer:
@@ -92,10 +99,12 @@ def faq_answer(entry: FaqEntry, tables: PolicyTables) -> Answer:
     text = rendered.text
     if rendered.figures:
         text = f"{text}\n{CHECK_FIGURES_NOTE}"
-    # A figure's citation is its source plus the date it took effect: cite it once.
-    figure_sources = {figure.source for figure in rendered.figures}
-    sources = _dedupe([s for s in entry.sources if s not in figure_sources]
-                      + [figure.citation() for figure in rendered.figures])
+    # A figure's citation is its source plus the date it took effect: cite each document
+    # once, also when the figure's source names several ("A; B").
+    figure_sources = {part.strip() for figure in rendered.figures for part in split_citations(figure.source)}
+    entry_sources = [part for source in entry.sources for part in split_citations(source)]
+    sources = _cite_once([s for s in entry_sources if s.strip() not in figure_sources]
+                      + [part for figure in rendered.figures for part in split_citations(figure.citation())])
     return Answer("faq", text, sources, answer_id=entry.id, reason="FAQ")
 
 

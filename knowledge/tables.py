@@ -31,6 +31,26 @@ LITERAL_FIGURE = re.compile(
 _NOT_FIGURES = (re.compile(r"\{\{[^}]*\}\}"), re.compile(r"\b\d+/\d+|\bĐiều \d+|\d+-[A-Z]+/[A-Z]+|\bsố \d+"))
 
 
+EFFECTIVE_PREFIX = " (áp dụng từ "
+
+
+def undated(citation: str) -> str:
+    """A citation without the "(áp dụng từ …)" a figure adds to its source."""
+    position = citation.rfind(EFFECTIVE_PREFIX)
+    return citation[:position] if position >= 0 and citation.endswith(")") else citation
+
+
+def split_citations(source: str) -> List[str]:
+    """Split "A, Điều 3 (x; y); B" at the semicolons outside parentheses."""
+    parts, depth, start = [], 0, 0
+    for position, char in enumerate(source):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == ";" and depth == 0:
+            parts.append(source[start:position])
+            start = position + 1
+    return parts + [source[start:]]
+
+
 @dataclass(frozen=True)
 class Figure:
     """One figure as the bot may say it, with where it comes from."""
@@ -51,7 +71,7 @@ class Figure:
         if not self.source or self.source.lower().startswith("chưa"):
             return ""  # "Chưa có văn bản xác nhận" is a status, not a source
         if self.effective:
-            return f"{self.source} (áp dụng từ {format_date(self.effective)})"
+            return f"{self.source}{EFFECTIVE_PREFIX}{format_date(self.effective)})"
         return self.source
 
 

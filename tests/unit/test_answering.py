@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from knowledge.answering import SOURCE_PREFIX, Answerer, trim_to_answer
 from knowledge.corpus import load_faq
 from knowledge.retriever import Retriever
-from knowledge.tables import PolicyTables
+from knowledge.tables import PolicyTables, split_citations
 
 FAQ = load_faq()
 
@@ -24,6 +26,14 @@ def test_every_faq_answer_carries_a_source_line(answerer):
         message = answerer.from_faq(entry).message()
         assert f"\n\n{SOURCE_PREFIX}" in message, entry.id
         assert "{{" not in message, entry.id
+
+
+def test_no_faq_answer_cites_a_document_twice(answerer):
+    """A figure citing "A; B" and an entry citing A and B used to repeat both."""
+    for entry in FAQ:
+        source_line = answerer.from_faq(entry).message().split(f"\n\n{SOURCE_PREFIX}")[-1]
+        cited = [re.sub(r" \(áp dụng từ [^)]*\)$", "", part.strip()) for part in split_citations(source_line)]
+        assert len(cited) == len(set(cited)), (entry.id, source_line)
 
 
 def test_an_faq_question_is_answered_by_its_own_entry(answerer):
