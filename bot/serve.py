@@ -32,7 +32,6 @@ from typing import Any, Dict, Optional, Type
 from bot.inference import call_prediction_graphs_directly, join_sparse_features_directly
 
 
-
 @lru_cache(maxsize=1)
 def _action_result_validator() -> Any:
     from jsonschema import validators
@@ -193,7 +192,9 @@ def keep_connections_open() -> None:
         shared = sessions.get(key)
         if shared is None or shared.closed:  # Rasa's headers, auth and default timeout
             shared = aiohttp.ClientSession(
-                headers=self.headers, auth=aiohttp.BasicAuth(**self.basic_auth) if self.basic_auth else None,
+                headers=self.headers,
+                auth=aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+                if self.basic_auth else None,
                 timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
                 connector=aiohttp.TCPConnector(keepalive_timeout=KEEP_ALIVE_SECONDS, limit=32))
             sessions[key] = shared

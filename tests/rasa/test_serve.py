@@ -68,13 +68,14 @@ def test_sqlite_tracker_store_keeps_a_write_ahead_log_open(tmp_path):
 
 def test_calls_to_an_endpoint_reuse_one_connection():
     """Rasa opened a new session and TCP connection per action call; now they are kept."""
-    from aiohttp import web
+    from aiohttp import BasicAuth, web
     from rasa.utils.endpoints import EndpointConfig
 
-    peers = []
+    peers, authorizations = [], []
 
     async def answer(request: web.Request) -> web.Response:
         peers.append(request.transport.get_extra_info("peername"))
+        authorizations.append(request.headers.get("Authorization"))
         return web.json_response({"ok": await request.json()})
 
     async def scenario() -> list:
@@ -85,13 +86,15 @@ def test_calls_to_an_endpoint_reuse_one_connection():
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]
-        endpoint = EndpointConfig(url=f"http://127.0.0.1:{port}/webhook", headers={"X-Test": "1"})
+        endpoint = EndpointConfig(url=f"http://127.0.0.1:{port}/webhook", headers={"X-Test": "1"},
+                                  basic_auth={"username": "rasa", "password": "secret-1"})
         answers = [await endpoint.request(json={"n": n}, method="post", timeout=5) for n in range(3)]
         await runner.cleanup()
         return answers
 
     assert asyncio.new_event_loop().run_until_complete(scenario()) == [{"ok": {"n": n}} for n in range(3)]
     assert len(peers) == 3 and len(set(peers)) == 1, "one kept-alive connection for the three calls"
+    assert set(authorizations) == {BasicAuth("rasa", "secret-1").encode()}, "the endpoint's credentials are sent"
 
 
 SLOT = {"event": "slot", "name": "answer_kind", "value": "faq", "timestamp": None}
