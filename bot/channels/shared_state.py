@@ -18,6 +18,7 @@ stays bounded by the number of citizens active in the last day.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from bot import sqlite_files
+
+logger = logging.getLogger(__name__)
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL NOT NULL)"
 SWEEP_EVERY_WRITES = 1000
@@ -175,6 +178,60 @@ class RedisState(SharedState):
         return bool(self._take(keys=[self.prefix + key], args=[at, per_second, burst, ttl]))
 
 
+class FailOpen(SharedState):
+    """Another store whose failures never reach a citizen.
+
+    When the store is unreachable (Redis down, disk full) a message must still be
+    answered: the rate limit lets it through, no numbered options are remembered, a
+    delivery counts as new (a rare duplicate answer beats a lost one). Failures are
+    logged, at most once a minute.
+    """
+
+    def __init__(self, inner: SharedState, log_every_seconds: float = 60.0) -> None:
+        self.inner = inner
+        self.log_every_seconds = log_every_seconds
+        self._last_logged = 0.0
+
+    def _failed(self, operation: str, error: Exception) -> None:
+        now = time.monotonic()
+        if now - self._last_logged >= self.log_every_seconds:
+            self._last_logged = now
+            logger.error("channel state unavailable (%s: %s); answering without it", operation, error)
+
+    def get(self, key: str) -> Optional[str]:
+        try:
+            return self.inner.get(key)
+        except Exception as error:  # noqa: BLE001 - any store failure
+            self._failed("get", error)
+            return None
+
+    def put(self, key: str, value: str, ttl_seconds: float) -> None:
+        try:
+            self.inner.put(key, value, ttl_seconds)
+        except Exception as error:  # noqa: BLE001
+            self._failed("put", error)
+
+    def delete(self, key: str) -> None:
+        try:
+            self.inner.delete(key)
+        except Exception as error:  # noqa: BLE001
+            self._failed("delete", error)
+
+    def add_if_absent(self, key: str, ttl_seconds: float) -> bool:
+        try:
+            return self.inner.add_if_absent(key, ttl_seconds)
+        except Exception as error:  # noqa: BLE001
+            self._failed("add_if_absent", error)
+            return True
+
+    def take_token(self, key: str, per_second: float, burst: float, now: Optional[float] = None) -> bool:
+        try:
+            return self.inner.take_token(key, per_second, burst, now)
+        except Exception as error:  # noqa: BLE001
+            self._failed("take_token", error)
+            return True
+
+
 def default_sqlite_path() -> Path:
     """Next to the tracker store, like the lock store's file."""
     explicit = os.environ.get("CHANNEL_STATE_DB")
@@ -193,6 +250,6 @@ def shared_state() -> SharedState:
     with _SHARED_LOCK:
         if _SHARED is None:
             url = os.environ.get("CHANNEL_STATE_URL", "")
-            _SHARED = RedisState(url) if url.startswith(("redis://", "rediss://", "unix://")) else SQLiteState(
-                default_sqlite_path())
+            _SHARED = FailOpen(RedisState(url) if url.startswith(("redis://", "rediss://", "unix://"))
+                               else SQLiteState(default_sqlite_path()))
         return _SHARED

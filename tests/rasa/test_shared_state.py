@@ -137,8 +137,20 @@ def test_the_store_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.delenv("CHANNEL_STATE_URL", raising=False)
     monkeypatch.setenv("TRACKER_DB", str(tmp_path / "conversations.db"))
     chosen = shared_state.shared_state()
-    assert isinstance(chosen, SQLiteState) and chosen.path == tmp_path / "channel_state.db"
+    assert isinstance(chosen.inner, SQLiteState) and chosen.inner.path == tmp_path / "channel_state.db"
     monkeypatch.setattr(shared_state, "_SHARED", None)
     monkeypatch.setenv("CHANNEL_STATE_URL", "redis://127.0.0.1:1/0")
-    assert isinstance(shared_state.shared_state(), RedisState)
+    assert isinstance(shared_state.shared_state().inner, RedisState)
     monkeypatch.setattr(shared_state, "_SHARED", None)
+
+
+def test_an_unreachable_store_never_stops_an_answer(caplog):
+    """Nothing listens on port 1: every operation fails inside, and the channels carry on."""
+    state = shared_state.FailOpen(RedisState("redis://127.0.0.1:1/0"))
+    limiter = RateLimiter(per_minute=1, burst=1, state=state)
+    assert all(limiter.allow("a") for _ in range(5)), "the rate limit lets messages through"
+    state.put("options:a", "[1]", 60)
+    assert state.get("options:a") is None
+    assert state.add_if_absent("msg-1", 60) and state.add_if_absent("msg-1", 60), "a delivery counts as new"
+    state.delete("options:a")
+    assert len([r for r in caplog.records if "channel state unavailable" in r.getMessage()]) == 1, "logged once"
