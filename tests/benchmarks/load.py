@@ -143,8 +143,8 @@ async def run_load(url: str, mix: ConversationMix, users: int, duration: float, 
     result = LoadResult(users, duration)
     run_id = uuid.uuid4().hex[:6]
     # A new connection per message, as from many citizens' devices: with SANIC_WORKERS
-    # > 1 the kernel hands each new connection to one worker (SO_REUSEPORT), so a few
-    # kept-alive connections would pin the whole load to whichever workers they hit.
+    # > 1 each connection is accepted by one worker and stays with it, so a few
+    # kept-alive connections would pin the whole load to whichever workers took them.
     connector = aiohttp.TCPConnector(limit=0, force_close=True)
     async with aiohttp.ClientSession(connector=connector) as session:
         started = time.monotonic()
