@@ -236,8 +236,36 @@ def apply() -> None:
     join_sparse_features_directly()
 
 
+def workers_stop_with_the_server() -> None:
+    """A Rasa worker process stops when the server that started it stops.
+
+    Sanic 21 forks its workers (``SANIC_WORKERS``) carrying the main process's signal
+    handler, which only forwards SIGTERM, and gives each worker its own handler only once
+    the model has loaded. A worker told to stop while still loading ignored it and went
+    on serving alone (the Rasa-restart test left one behind every run). So each forked
+    worker takes SIGTERM and SIGINT with their default action until Sanic installs its
+    handler, and asks Linux to send it SIGTERM if the main process dies.
+    """
+    import ctypes
+    import signal
+
+    def in_worker() -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):  # not Linux: the forwarded SIGTERM still works
+            pass
+
+    os.register_at_fork(after_in_child=in_worker)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
 def main() -> None:
     apply()
+    workers_stop_with_the_server()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

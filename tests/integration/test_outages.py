@@ -124,3 +124,51 @@ def test_rasa_restart_mid_dialogue_continues_from_the_tracker_store(servers, tab
     advice = texts(servers.say(who, "dạ có rồi"))
     assert tables.programmes["hssv"]["name"] in advice, "the form resumed where it was"
     assert tables.figure("hssv", "rate").text in advice
+
+
+def _children(pid: int) -> list:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def test_stopping_rasa_while_its_workers_load_leaves_no_worker_behind(tmp_path):
+    """A worker stopped before its model had loaded used to go on serving alone."""
+    import os
+    import signal
+    import subprocess
+
+    from tests.integration.servers import RASA_BIN, ROOT, current_model
+
+    bot = BotServers(tmp_path, extra_env={"SANIC_WORKERS": "2"})
+    process = subprocess.Popen(
+        [str(RASA_BIN / "python"), "-m", "bot.serve", "run", "--port", str(bot.rasa_port), "--model",
+         str(current_model()), "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
+        cwd=ROOT, env=bot.env(), stdout=(tmp_path / "rasa.log").open("ab"), stderr=subprocess.STDOUT)
+    workers: list = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(_children(process.pid)) < 2 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        workers = _children(process.pid)
+        assert len(workers) >= 2, (tmp_path / "rasa.log").read_text(errors="replace")[-2000:]
+        os.kill(process.pid, signal.SIGTERM)  # as Ctrl-C, systemd or the tests stop it
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [w for w in workers if _alive(w)], "a Rasa worker outlived its server"
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for worker in workers:
+            if _alive(worker):
+                os.kill(worker, signal.SIGKILL)
