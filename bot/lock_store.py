@@ -21,11 +21,8 @@ endpoints.yml::
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import threading
-from contextlib import contextmanager
-from typing import Any, AsyncContextManager, Iterator, Optional, Text
+from typing import Any, AsyncContextManager, ContextManager, Optional, Text
 
 import rasa.core.lock_store as rasa_lock_store
 from rasa.core.lock import TicketLock
@@ -58,34 +55,18 @@ class SQLiteLockStore(QuickRecheck):
         if endpoint_config is not None:
             db = endpoint_config.kwargs.get("db", db)
         self.path = str(db)
-        self._local = threading.local()
+        self._connections = sqlite_files.ConnectionPerThread(self.path)
         with self._transaction() as connection:
             connection.execute(SCHEMA)
         super().__init__()
 
     @property
     def _connection(self) -> sqlite3.Connection:
-        """This thread's connection, opened again in a forked worker (never shared)."""
-        connection, pid = getattr(self._local, "connection", (None, None))
-        if connection is None or pid != os.getpid():
-            connection = sqlite_files.connect(self.path)
-            self._local.connection = (connection, os.getpid())
-        return connection
+        return self._connections.get()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self) -> ContextManager[sqlite3.Connection]:
         """An immediate (write-locked) transaction: no other process reads in between."""
-        connection = self._connection
-        if connection.in_transaction:  # nested: already inside this store's transaction
-            yield connection
-            return
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield connection
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+        return sqlite_files.immediate_transaction(self._connection)
 
     def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
         row = self._connection.execute(

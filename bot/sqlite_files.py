@@ -11,10 +11,13 @@ switch is retried here, and every file gets the same pragmas.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Iterator, Union
 
 BUSY_TIMEOUT_MS = 10_000
 PRAGMAS = (f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}", "PRAGMA synchronous=NORMAL")
@@ -47,3 +50,37 @@ def connect(path: Union[str, Path], check_same_thread: bool = True) -> sqlite3.C
                                  check_same_thread=check_same_thread)
     use_write_ahead_log(connection)
     return connection
+
+
+class ConnectionPerThread:
+    """One connection per thread of this process, opened again after a fork.
+
+    A SQLite connection must not cross a fork (Sanic forks its workers after the stores
+    are created), and Python's connections belong to the thread that opened them.
+    """
+
+    def __init__(self, path: Union[str, Path]) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    def get(self) -> sqlite3.Connection:
+        connection, pid = getattr(self._local, "connection", (None, None))
+        if connection is None or pid != os.getpid():
+            connection = connect(self.path)
+            self._local.connection = (connection, os.getpid())
+        return connection
+
+
+@contextmanager
+def immediate_transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write-locked transaction (no other process writes in between); joins one already open."""
+    if connection.in_transaction:
+        yield connection
+        return
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")

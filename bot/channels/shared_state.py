@@ -23,7 +23,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Tuple, Union
 
 from bot import sqlite_files
 
@@ -72,35 +72,22 @@ class SQLiteState(SharedState):
 
     def __init__(self, path: Union[str, Path]) -> None:
         self.path = Path(path)
-        self._local = threading.local()
+        self._connections = sqlite_files.ConnectionPerThread(self.path)
         self._writes = 0
-        self._connection().execute(SCHEMA)
-
-    def _connection(self) -> Any:
-        """This thread's connection, opened again after a fork (never shared between processes)."""
-        connection, pid = getattr(self._local, "connection", (None, None))
-        if connection is None or pid != os.getpid():
-            connection = sqlite_files.connect(self.path)
-            self._local.connection = (connection, os.getpid())
-        return connection
+        self._connections.get().execute(SCHEMA)
 
     def _write(self, change: Any) -> Any:
         """Run ``change(connection, now)`` in one immediate transaction; sweep expired keys now and then."""
-        connection, now = self._connection(), time.time()
-        connection.execute("BEGIN IMMEDIATE")
-        try:
+        now = time.time()
+        with sqlite_files.immediate_transaction(self._connections.get()) as connection:
             result = change(connection, now)
             self._writes += 1
             if self._writes % SWEEP_EVERY_WRITES == 0:
                 connection.execute("DELETE FROM state WHERE expires <= ?", (now,))
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
         return result
 
     def get(self, key: str) -> Optional[str]:
-        row = self._connection().execute(
+        row = self._connections.get().execute(
             "SELECT value FROM state WHERE key = ? AND expires > ?", (key, time.time())
         ).fetchone()
         return row[0] if row else None
@@ -192,44 +179,30 @@ class FailOpen(SharedState):
         self.log_every_seconds = log_every_seconds
         self._last_logged = 0.0
 
-    def _failed(self, operation: str, error: Exception) -> None:
-        now = time.monotonic()
-        if now - self._last_logged >= self.log_every_seconds:
-            self._last_logged = now
-            logger.error("channel state unavailable (%s: %s); answering without it", operation, error)
+    def _attempt(self, operation: Callable[..., Any], args: Tuple[Any, ...], if_failed: Any) -> Any:
+        try:
+            return operation(*args)
+        except Exception as error:  # any store failure: answer without the state
+            now = time.monotonic()
+            if now - self._last_logged >= self.log_every_seconds:
+                self._last_logged = now
+                logger.error("channel state unavailable (%s: %s); answering without it", operation.__name__, error)
+            return if_failed
 
     def get(self, key: str) -> Optional[str]:
-        try:
-            return self.inner.get(key)
-        except Exception as error:  # noqa: BLE001 - any store failure
-            self._failed("get", error)
-            return None
+        return self._attempt(self.inner.get, (key,), None)
 
     def put(self, key: str, value: str, ttl_seconds: float) -> None:
-        try:
-            self.inner.put(key, value, ttl_seconds)
-        except Exception as error:  # noqa: BLE001
-            self._failed("put", error)
+        self._attempt(self.inner.put, (key, value, ttl_seconds), None)
 
     def delete(self, key: str) -> None:
-        try:
-            self.inner.delete(key)
-        except Exception as error:  # noqa: BLE001
-            self._failed("delete", error)
+        self._attempt(self.inner.delete, (key,), None)
 
     def add_if_absent(self, key: str, ttl_seconds: float) -> bool:
-        try:
-            return self.inner.add_if_absent(key, ttl_seconds)
-        except Exception as error:  # noqa: BLE001
-            self._failed("add_if_absent", error)
-            return True
+        return self._attempt(self.inner.add_if_absent, (key, ttl_seconds), True)
 
     def take_token(self, key: str, per_second: float, burst: float, now: Optional[float] = None) -> bool:
-        try:
-            return self.inner.take_token(key, per_second, burst, now)
-        except Exception as error:  # noqa: BLE001
-            self._failed("take_token", error)
-            return True
+        return self._attempt(self.inner.take_token, (key, per_second, burst, now), True)
 
 
 def default_sqlite_path() -> Path:

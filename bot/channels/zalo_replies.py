@@ -137,6 +137,10 @@ def to_zalo(replies: Iterable[Dict[str, Any]], limit: int = TEXT_LIMIT) -> Outgo
     return Outgoing(split_text("\n\n".join(parts), limit), payloads)
 
 
+def _options_key(sender_id: str) -> str:
+    return f"options:{sender_id}"
+
+
 class OptionMemory:
     """The options last offered to each sender, so that "2" means the second one."""
 
@@ -147,9 +151,9 @@ class OptionMemory:
     def remember(self, sender_id: str, payloads: List[str]) -> None:
         """Replace what ``sender_id`` may pick from (nothing, when the turn had no buttons)."""
         if payloads:
-            self.state.put(f"options:{sender_id}", json.dumps(list(payloads), ensure_ascii=False), self.ttl_seconds)
+            self.state.put(_options_key(sender_id), json.dumps(list(payloads), ensure_ascii=False), self.ttl_seconds)
         else:
-            self.state.delete(f"options:{sender_id}")
+            self.state.delete(_options_key(sender_id))
 
     def resolve(self, sender_id: str, text: str) -> str:
         """The payload of the option ``text`` picks, or ``text`` itself when it picks none."""
@@ -158,7 +162,7 @@ class OptionMemory:
 
     def picked(self, sender_id: str, text: str) -> Optional[str]:
         match = _OPTION_REPLY.match(text or "")
-        stored = self.state.get(f"options:{sender_id}") if match else None
+        stored = self.state.get(_options_key(sender_id)) if match else None
         offered = json.loads(stored) if stored else None
         if not offered:
             return None
