@@ -161,7 +161,9 @@ def test_stopping_rasa_while_its_workers_load_leaves_no_worker_behind(tmp_path):
         workers = _children(process.pid)
         assert len(workers) >= 2, (tmp_path / "rasa.log").read_text(errors="replace")[-2000:]
         os.kill(process.pid, signal.SIGTERM)  # as Ctrl-C, systemd or the tests stop it
-        process.wait(timeout=30)
+        # A worker that already took over its signals stops gracefully once its model has
+        # loaded (tens of seconds on a busy machine); the server waits for it.
+        process.wait(timeout=180)
         deadline = time.monotonic() + 15
         while any(_alive(w) for w in workers) and time.monotonic() < deadline:
             time.sleep(0.1)
