@@ -58,6 +58,8 @@ def answerer() -> Optional[Answerer]:
                 return None
         elif time.monotonic() - _last_refresh > REFRESH_SECONDS:
             _last_refresh = time.monotonic()
+            if _answerer.tables.refresh():
+                logger.info("policy figures reloaded after a staff change")
             if _answerer.retriever.refresh():
                 logger.info("switched to rebuilt knowledge index %s", _answerer.retriever.index.folder.name)
         return _answerer

@@ -37,8 +37,7 @@ def assess(message: str, tables: PolicyTables) -> Optional[Assessment]:
                           asks_for_number=True)
     cap = tables.figure("facts", CIVIL_CAP)
     threshold = tables.figure("facts", CRIMINAL_THRESHOLD)
-    cap_value = float(tables.facts[CIVIL_CAP]["value"])
-    threshold_value = float(tables.facts[CRIMINAL_THRESHOLD]["value"])
+    cap_value, threshold_value = float(cap.value or 0.0), float(threshold.value or 0.0)
     rate = float(reading.annual_rate or 0.0)
     lines = ["Tính thử khoản vay anh/chị kể:", *(f"- {step}" for step in reading.steps)]
     if rate > threshold_value:

@@ -101,12 +101,13 @@ def options(tables: PolicyTables, tier: str, purpose: str,
             unmet=[c for c in requires if conditions.get(c) is False],
             unknown=[c for c in requires if conditions.get(c) is None],
         ))
-    return sorted(found, key=lambda o: (o.programme.get("priority", 9), _rate(o.programme)))
+    return sorted(found, key=lambda o: (o.programme.get("priority", 9), _rate(tables, o.id)))
 
 
-def _rate(programme: Mapping[str, Any]) -> float:
-    value = programme.get("rate", {}).get("value")
-    return float(value) if isinstance(value, (int, float)) else 99.0
+def _rate(tables: PolicyTables, programme: str) -> float:
+    """Today's rate, for ordering; a programme without a number comes last."""
+    value = tables.value(programme, "rate") if "rate" in tables.programmes[programme] else None
+    return 99.0 if value is None else value
 
 
 def questions_to_ask(tables: PolicyTables, tier: str, purpose: str) -> List[str]:

@@ -12,13 +12,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
+from knowledge import dated
+from knowledge.clock import parse_day, today
 from knowledge.corpus import load_yaml
 from knowledge.paths import CONTENT_DIR
 
 KNOWLEDGE_DIR = CONTENT_DIR
-PLACEHOLDER_RE = re.compile(r"\{\{\s*([a-z0-9_]+)\.([a-z0-9_]+)\s*\}\}")
+HISTORY_ASPECTS = ("since", "previous", "next", "change", "history")
+# {{group.key}}, or {{group.key.aspect}} for a sentence about its history.
+PLACEHOLDER_RE = re.compile(r"\{\{\s*([a-z0-9_]+)\.([a-z0-9_]+)(?:\.(" + "|".join(HISTORY_ASPECTS) + r"))?\s*\}\}")
 FIGURE_FIELDS = ("rate", "cap", "term", "collateral", "overdue")
 TEXT_FIELDS = ("name", "short_name", "where", "channel")
 UNCONFIRMED_NOTE = "chưa được xác nhận — đề nghị kiểm tra lại tại Điểm giao dịch xã"
@@ -53,18 +57,23 @@ def split_citations(source: str) -> List[str]:
 
 @dataclass(frozen=True)
 class Figure:
-    """One figure as the bot may say it, with where it comes from."""
+    """One figure as the bot may say it on one day, with where it comes from."""
 
     text: str
     source: str
     effective: Optional[str]
     confirmed: bool
+    value: Optional[float] = None
+    not_yet: bool = False  # no value in force on the day asked: this is the first one to come
 
     def spoken(self) -> str:
         """The figure in a sentence; unconfirmed ones carry their warning inline."""
+        text = self.text
+        if self.not_yet and self.effective:
+            text = f"{text} (áp dụng từ {format_date(self.effective)})"
         if self.confirmed or "xác nhận" in self.text:
-            return self.text  # a text that already says it is unconfirmed needs no second warning
-        return f"{self.text} ({UNCONFIRMED_NOTE})"
+            return text  # a text that already says it is unconfirmed needs no second warning
+        return f"{text} ({UNCONFIRMED_NOTE})"
 
     def citation(self) -> str:
         """Source with the date the figure took effect, e.g. for the "Nguồn:" line."""
@@ -81,6 +90,7 @@ class Rendered:
 
     text: str
     figures: List[Figure] = field(default_factory=list)
+    history: List[str] = field(default_factory=list)  # sentences about past or coming values
 
     @property
     def has_unconfirmed(self) -> bool:
@@ -103,51 +113,249 @@ def typed_figures(text: str) -> List[str]:
     return [match.group(0) for match in LITERAL_FIGURE.finditer(text)]
 
 
-def _figure(raw: Mapping[str, Any]) -> Figure:
-    return Figure(
-        text=str(raw.get("text", "")).strip(),
-        source=str(raw.get("source") or "").strip(),
-        effective=str(raw["effective"]) if raw.get("effective") else None,
-        confirmed=str(raw.get("status", "unconfirmed")).strip() == "confirmed",
-    )
-
-
 class PolicyTables:
-    """Facts and programmes, loaded from YAML."""
+    """Facts and programmes, loaded from YAML; every figure is read for a day.
 
-    def __init__(self, facts: Dict[str, Any], programmes: List[Dict[str, Any]]):
+    ``clock`` gives the day an answer is for (the bot's today by default); each method
+    also takes ``on`` to read the tables as they stand on another day (the staff preview,
+    the tests on both sides of a change).
+    """
+
+    def __init__(self, facts: Dict[str, Any], programmes: List[Dict[str, Any]],
+                 clock: Callable[[], date] = today, directory: Optional[Path] = None):
         self.facts = facts
         self.programmes = {p["id"]: p for p in programmes}
+        self.clock = clock
+        self.directory = directory
+        self._stamp = self._files_stamp()
 
     @classmethod
-    def load(cls, directory: Path = KNOWLEDGE_DIR) -> "PolicyTables":
+    def load(cls, directory: Path = KNOWLEDGE_DIR, clock: Callable[[], date] = today) -> "PolicyTables":
+        facts, programmes = cls._read(directory)
+        return cls(facts, programmes, clock=clock, directory=directory)
+
+    @staticmethod
+    def _read(directory: Path) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
         facts = load_yaml((directory / "facts.yml").read_text(encoding="utf-8"))["facts"]
-        programmes = load_yaml((directory / "programmes.yml").read_text(encoding="utf-8"))
-        return cls(facts, programmes["programmes"])
+        programmes = load_yaml((directory / "programmes.yml").read_text(encoding="utf-8"))["programmes"]
+        return facts, programmes
 
-    def figure(self, group: str, key: str) -> Figure:
-        """The figure a placeholder names; KeyError when it does not exist."""
+    def _files_stamp(self) -> Tuple[float, ...]:
+        if self.directory is None:
+            return ()
+        return tuple((self.directory / name).stat().st_mtime for name in ("facts.yml", "programmes.yml"))
+
+    def refresh(self) -> bool:
+        """Reload when a staff member saved a figure; True when something changed.
+
+        A value approved for a future day needs no reload: figures are read for a day.
+        """
+        if self.directory is None or self._files_stamp() == self._stamp:
+            return False
+        stamp = self._files_stamp()
+        facts, programmes = self._read(self.directory)
+        self.facts, self.programmes, self._stamp = facts, {p["id"]: p for p in programmes}, stamp
+        return True
+
+    # -- raw figures -------------------------------------------------------------------------
+    def raw(self, group: str, key: str) -> Mapping[str, Any]:
+        """The figure as written in YAML; KeyError when it does not exist."""
         if group == "facts":
-            return _figure(self.facts[key])
-        programme = self.programmes[group]
-        if key in FIGURE_FIELDS:
-            return _figure(programme[key])
-        if key in TEXT_FIELDS:
-            return Figure(str(programme[key]).strip(), "", None, True)
-        raise KeyError(f"{group}.{key}")
+            return self.facts[key]
+        if key not in FIGURE_FIELDS:
+            raise KeyError(f"{group}.{key}")
+        return self.programmes[group][key]
 
-    def render(self, text: str) -> Rendered:
-        """Fill every ``{{group.key}}``; raises KeyError on an unknown one."""
+    def figure_keys(self) -> List[Tuple[str, str]]:
+        """Every dated figure: (group, key), facts first."""
+        keys = [("facts", key) for key in self.facts]
+        return keys + [(pid, f) for pid, programme in self.programmes.items() for f in FIGURE_FIELDS if f in programme]
+
+    def values(self, group: str, key: str) -> List[dated.DatedValue]:
+        """The figure's whole history, pending and withdrawn entries included."""
+        return dated.values(self.raw(group, key))
+
+    # -- a figure on a day -------------------------------------------------------------------
+    def figure(self, group: str, key: str, on: Optional[date] = None) -> Figure:
+        """The figure a placeholder names, as in force on ``on`` (default: today)."""
+        if group != "facts" and key in TEXT_FIELDS:
+            return Figure(str(self.programmes[group][key]).strip(), "", None, True)
+        return self._figure(group, key, on or self.clock(), ())
+
+    def value(self, group: str, key: str, on: Optional[date] = None) -> Optional[float]:
+        """The figure's number on that day (None for a figure in words only)."""
+        return self.figure(group, key, on).value
+
+    def _figure(self, group: str, key: str, day: date, seen: Tuple[str, ...]) -> Figure:
+        name = f"{group}.{key}"
+        if name in seen:
+            raise ValueError(f"figure rule loop: {' → '.join(seen + (name,))}")
+        history = dated.values(self.raw(group, key))
+        chosen, not_yet = dated.in_force(history, day), False
+        if chosen is None:
+            chosen, not_yet = dated.first_upcoming(history, day), True
+        if chosen is None:
+            return Figure(NO_VALUE, "", None, False)
+        fields = chosen.fields
+        value = _number(fields.get("value"))
+        sources = [str(fields.get("source") or "").strip()]
+        start = chosen.start
+        confirmed = str(fields.get("status", "unconfirmed")).strip() == "confirmed"
+        rule = fields.get("rule")
+        if rule:
+            base_group, base_key = str(rule["of"]).split(".")
+            base = self._figure(base_group, base_key, day, seen + (name,))
+            value = None if base.value is None else round(base.value * float(rule["percent"]) / 100,
+                                                           int(rule.get("decimals", 3)))
+            fields = {"unit": self.raw(base_group, base_key).get("unit"), **fields}
+            base_start = parse_day(base.effective)
+            # The document that made today's value is cited last, next to the date it applies from.
+            base_is_newer = base_start is not None and (start is None or base_start > start)
+            sources = _without_repeats(sources, [base.source]) if base_is_newer else _without_repeats([base.source], sources)
+            start = base_start if base_is_newer else start
+            confirmed = confirmed and base.confirmed
+        text = dated.spoken_text(fields, value)
+        if PLACEHOLDER_RE.search(text):
+            text = self.render(text, on=day).text
+        return Figure(
+            text=text.strip(),
+            source="; ".join(dict.fromkeys(s for s in sources if s)),
+            effective=start.isoformat() if start else None,
+            confirmed=confirmed,
+            value=value,
+            not_yet=not_yet,
+        )
+
+    def _change_days(self, group: str, key: str) -> List[date]:
+        """Days on which this figure, or a figure its rules use, changes."""
+        days = set()
+        for value in self.values(group, key):
+            rule = value.fields.get("rule")
+            if rule and value.approved:
+                days.update(self._change_days(*str(rule["of"]).split(".")))
+        return sorted(days | set(dated.change_days(self.values(group, key))))
+
+    def previous(self, group: str, key: str, on: Optional[date] = None) -> Optional[Tuple[Figure, date]]:
+        """The value before the one in force on ``on``, and the last day it applied."""
+        current = self.figure(group, key, on)
+        if not current.effective or current.not_yet:
+            return None
+        last_day = date.fromordinal(parse_day(current.effective).toordinal() - 1)
+        before = self.figure(group, key, last_day)
+        if before.not_yet or before.text == NO_VALUE or before.text == current.text:
+            return None
+        return before, last_day
+
+    def upcoming(self, group: str, key: str, on: Optional[date] = None) -> Optional[Tuple[Figure, date]]:
+        """The next approved change after ``on``: the new figure and its first day."""
+        day = on or self.clock()
+        current = self.figure(group, key, day)
+        for change in self._change_days(group, key):
+            if change > day:
+                later = self.figure(group, key, change)
+                if later.text != current.text:
+                    return later, change
+        return None
+
+    def timeline(self, group: str, key: str, on: Optional[date] = None) -> List[Tuple[Figure, Optional[date]]]:
+        """The value in force on ``on`` and every earlier one, newest first, each with its last day."""
+        found: List[Tuple[Figure, Optional[date]]] = []
+        current = self.figure(group, key, on)
+        if current.text == NO_VALUE:
+            return found
+        found.append((current, None))
+        while len(found) < 20:
+            earlier = self.previous(group, key, found[-1][1] if len(found) > 1 else on)
+            if earlier is None:
+                break
+            found.append(earlier)
+        return found
+
+    # -- sentences about change --------------------------------------------------------------
+    def history_sentence(self, group: str, key: str, aspect: str, on: Optional[date] = None) -> str:
+        """ "since", "previous", "next", "change" (next, else previous) or "history" of a figure."""
+        day = on or self.clock()
+        if aspect == "since":
+            current = self.figure(group, key, day)
+            return format_date(current.effective) if current.effective else ""
+        if aspect == "change":
+            return self.history_sentence(group, key, "next", day) or self.history_sentence(group, key, "previous", day)
+        if aspect == "next":
+            coming = self.upcoming(group, key, day)
+            if coming is None:
+                return ""
+            figure, start = coming
+            return f"Từ ngày {format_date(start)}, mức này là {figure.spoken()}{_cited(figure)}."
+        if aspect == "previous":
+            before = self.previous(group, key, day)
+            if before is None:
+                return ""
+            figure, last_day = before
+            since = f"từ {format_date(figure.effective)} " if figure.effective else ""
+            return (f"Trước ngày {format_date(date.fromordinal(last_day.toordinal() + 1))}, mức này là "
+                    f"{figure.spoken()} ({since}đến {format_date(last_day)}{_cited(figure, ', theo ')}).")
+        if aspect == "history":
+            parts = []
+            for figure, last_day in self.timeline(group, key, day):
+                since = f"từ {format_date(figure.effective)}" if figure.effective else "trước đó"
+                until = f" đến {format_date(last_day)}" if last_day else " (đang áp dụng)"
+                parts.append(f"{since}{until}: {figure.spoken()}{_cited(figure)}")
+            return "Các mức qua từng thời kỳ: " + "; ".join(parts) + "." if parts else ""
+        raise KeyError(aspect)
+
+    # -- placeholders ------------------------------------------------------------------------
+    def render(self, text: str, on: Optional[date] = None) -> Rendered:
+        """Fill every ``{{group.key}}`` and ``{{group.key.aspect}}``; KeyError on an unknown one."""
+        day = on or self.clock()
         figures: List[Figure] = []
+        history: List[str] = []
 
         def substitute(match: "re.Match[str]") -> str:
-            figure = self.figure(match.group(1), match.group(2))
+            group, key, aspect = match.group(1), match.group(2), match.group(3)
+            if aspect:
+                sentence = self.history_sentence(group, key, aspect, day)
+                if aspect != "since" and sentence:
+                    history.append(sentence)
+                return sentence
+            figure = self.figure(group, key, day)
             if figure.source:
                 figures.append(figure)
             return figure.spoken()
 
-        return Rendered(PLACEHOLDER_RE.sub(substitute, text), figures)
+        rendered = PLACEHOLDER_RE.sub(substitute, text)
+        return Rendered(re.sub(r"[ \t]+([.,;])", r"\1", re.sub(r"[ \t]{2,}", " ", rendered)).strip(),
+                        figures, history)
 
     def placeholders(self, text: str) -> List[str]:
         """Placeholders used in a text, for validation."""
-        return [f"{g}.{k}" for g, k in PLACEHOLDER_RE.findall(text)]
+        return [f"{g}.{k}" for g, k in figure_names(text)]
+
+
+def figure_names(text: str) -> List[Tuple[str, str]]:
+    """(group, key) of every figure a text names, with or without a history aspect."""
+    return [(group, key) for group, key, _ in PLACEHOLDER_RE.findall(text)]
+
+
+NO_VALUE = "chưa có thông tin xác nhận"
+
+
+_DOCUMENT_NUMBER = re.compile(r"\d+(?:/\d{4})?/[A-ZĐ][^\s,;()]*")
+
+
+def _without_repeats(first: List[str], then: List[str]) -> List[str]:
+    """``first`` + ``then``, leaving out a source whose document number an earlier one names."""
+    kept: List[str] = []
+    for source in first + then:
+        numbers = set(_DOCUMENT_NUMBER.findall(source))
+        if source and not (numbers and any(numbers & set(_DOCUMENT_NUMBER.findall(k)) for k in kept)):
+            kept.append(source)
+    return kept
+
+
+def _number(value: Any) -> Optional[float]:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _cited(figure: Figure, joiner: str = " — ") -> str:
+    source = undated(figure.citation())
+    return f"{joiner}{source}" if source else ""

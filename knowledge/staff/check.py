@@ -26,7 +26,7 @@ from knowledge.lexical import skip_unused_underthesea_modules
 from knowledge.paths import PROJECT_DIR
 from knowledge.retriever import Hit, Retriever
 from knowledge.staff.config import StaffConfig
-from knowledge.tables import PLACEHOLDER_RE, PolicyTables, format_date
+from knowledge.tables import PolicyTables, figure_names, format_date
 
 KNOWLEDGE_ACTION = "action_answer_knowledge"
 
@@ -133,7 +133,7 @@ class AnswerChecker:
             return []
         entry = self.retriever.index.faq_by_id.get(answer.answer_id or "")
         figures = []
-        for group, key in dict.fromkeys(PLACEHOLDER_RE.findall(entry.answer if entry else "")):
+        for group, key in dict.fromkeys(figure_names(entry.answer if entry else "")):
             figure = self.tables.figure(group, key)
             figures.append(FigureSource(f"{{{{{group}.{key}}}}}", figure.text, figure.source,
                                         format_date(figure.effective) if figure.effective else "", figure.confirmed))

@@ -25,7 +25,7 @@ from knowledge.answering import ENTITY_PROGRAMME
 from knowledge.lexical import BM25Index, analyze
 from knowledge.retriever import Retriever, fuse
 from knowledge.staff.faq_store import StoredEntry
-from knowledge.tables import FIGURE_FIELDS, PLACEHOLDER_RE, PolicyTables, typed_figures
+from knowledge.tables import FIGURE_FIELDS, PolicyTables, figure_names, typed_figures
 
 MIN_PARAPHRASES = 3
 FIELD_LABELS = {
@@ -119,7 +119,7 @@ class EntryValidator:
     # -- placeholders and figures -----------------------------------------------------------
     def _placeholders(self, answer: str) -> List[Problem]:
         problems = []
-        for group, key in PLACEHOLDER_RE.findall(answer):
+        for group, key in figure_names(answer):
             try:
                 self.tables.figure(group, key)
             except KeyError:
@@ -131,7 +131,7 @@ class EntryValidator:
         """Programmes the entry is about: listed, used in its placeholders, or named in its question."""
         named = [ENTITY_PROGRAMME[span.term.value] for span in load_lexicon().segment(data["question"])
                  if span.term is not None and span.term.value in ENTITY_PROGRAMME]
-        used = [group for group, _ in PLACEHOLDER_RE.findall(data["answer"]) if group != "facts"]
+        used = [group for group, _ in figure_names(data["answer"]) if group != "facts"]
         return [p for p in dict.fromkeys([*data["programmes"], *used, *named]) if p in self.tables.programmes]
 
     def _table_figures(self, programmes: Iterable[str], fields: Iterable[str]) -> List[Tuple[str, str, List[Tuple[str, float]]]]:
