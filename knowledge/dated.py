@@ -14,7 +14,7 @@ or a history, whose entries inherit the figure's other keys (unit, text template
 
 An entry may be defined by a rule instead of a value (``rule: {percent: 120, of: facts.poor_rate}``):
 its value is computed from the base figure in force on the same day, so one change of the
-base moves every figure defined from it. ``stated`` lists values a decision also states
+base moves every figure defined from it. ``stated`` lists values a decision also states (``{day, value, source}``)
 (tests check the rule gives them). Entries proposed through the staff app carry
 ``state: pending`` until a second staff member approves them (``approved``); a rolled-back
 entry is ``withdrawn``. Only approved entries are ever in force; hand-written entries are

@@ -46,7 +46,7 @@ def test_the_expected_programme_comes_first(tier, purpose, first):
 def test_poor_before_near_poor_before_newly_escaped():
     ranks = {p["id"]: p["priority"] for p in TABLES.programmes.values()}
     assert ranks["ho_ngheo"] < ranks["ho_can_ngheo"] < ranks["ho_moi_thoat_ngheo"]
-    rates = [TABLES.programmes[p]["rate"]["value"] for p in ("ho_ngheo", "ho_can_ngheo", "ho_moi_thoat_ngheo")]
+    rates = [TABLES.value(p, "rate") for p in ("ho_ngheo", "ho_can_ngheo", "ho_moi_thoat_ngheo")]
     assert rates == sorted(rates)
 
 

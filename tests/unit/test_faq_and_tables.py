@@ -44,11 +44,12 @@ def test_every_programme_figure_has_a_source_and_status():
 
 
 def test_every_fact_has_a_source_and_status():
-    for key, raw in TABLES.facts.items():
-        assert raw.get("status") in ("confirmed", "unconfirmed"), key
-        assert raw.get("text"), key
-        if raw["status"] == "confirmed":
-            assert raw.get("source"), key
+    for key in TABLES.facts:
+        for value in TABLES.values("facts", key):
+            assert value.fields.get("status") in ("confirmed", "unconfirmed"), (key, value.index)
+            assert value.fields.get("text") or value.fields.get("value") is not None or value.fields.get("rule"), key
+            if value.fields["status"] == "confirmed":
+                assert value.fields.get("source") or value.fields.get("rule"), (key, value.index)
 
 
 def test_unconfirmed_figures_are_flagged_when_spoken():
