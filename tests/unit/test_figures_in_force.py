@@ -1,0 +1,136 @@
+"""No superseded figure is ever stated as current, on either side of a change.
+
+Every FAQ answer, every programme line of the advisor, the black-credit calculator's
+legal-limit lines and the staff answer check are rendered with "today" set to the day
+before and the day of the 1/12/2025 rate cut, the last day of 2026 and the first day of
+the 2027 poverty standard. A value that some rate or poverty line had on another day,
+and that no figure has on this day, may appear only in a sentence about history (the
+``.previous`` / ``.history`` / ``.next`` sentences, which carry their dates).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Dict, Iterable, List, Set, Tuple
+
+import pytest
+
+from knowledge.advisor import advice_message
+from knowledge.answering import faq_answer
+from knowledge.black_credit import assess
+from knowledge.corpus import load_faq
+from knowledge.dated import number
+from knowledge.eligibility import PURPOSE_NAMES, TIER_NAMES
+from knowledge.tables import PolicyTables
+
+DAYS = (date(2025, 11, 30), date(2025, 12, 1), date(2026, 12, 31), date(2027, 1, 1))
+FAQ = load_faq()
+LOAN_STORIES = (
+    "vay 10 triệu mỗi ngày trả lãi 50 nghìn",
+    "vay 5 triệu một tháng sau trả 6 triệu",
+    "vay 100 triệu lãi 1,5%/tháng",
+)
+
+
+def tables_on(day: date) -> PolicyTables:
+    return PolicyTables.load(clock=lambda: day)
+
+
+def _spoken_forms(unit: str, value: float) -> List[str]:
+    """How a value of this unit is written in an answer."""
+    if unit.startswith("%/năm"):
+        return [f"{number(value)}%", f"{number(value / 12, 4)}%/tháng"]
+    if unit.startswith("VND/người/tháng"):
+        return [f"{number(value / 1_000_000)} triệu"]
+    return []
+
+
+def _measured(tables: PolicyTables) -> List[Tuple[str, str, str]]:
+    """(group, key, unit) of the figures whose numbers change over time: rates and poverty lines."""
+    found = []
+    for group, key in tables.figure_keys():
+        units = {str(v.fields.get("unit") or tables.raw(group, key).get("unit") or "") for v in tables.values(group, key)}
+        if any(v.fields.get("rule") for v in tables.values(group, key)):
+            units.add("%/năm")
+        unit = next((u for u in units if u.startswith(("%/năm", "VND/người/tháng"))), "")
+        if unit:
+            found.append((group, key, unit))
+    return found
+
+
+def stale_forms(day: date) -> Set[str]:
+    """Numbers that were some figure's value on another day and are no figure's value on ``day``."""
+    tables = tables_on(day)
+    measured = _measured(tables)
+    days = set(DAYS)
+    for group, key, _ in measured:
+        days.update(tables._change_days(group, key))
+    current: Set[str] = set()
+    ever: Set[str] = set()
+    for group, key, unit in measured:
+        today_value = tables.value(group, key, day)
+        if today_value is not None:
+            current.update(_spoken_forms(unit, today_value))
+        for other in days:
+            value = tables.value(group, key, other)
+            if value is not None and value != today_value:
+                ever.update(_spoken_forms(unit, value))
+    return ever - current
+
+
+def _pattern(forms: Iterable[str]) -> "re.Pattern[str]":
+    return re.compile(r"(?<![\d,.])(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + ")")
+
+
+def _without(text: str, sentences: Iterable[str]) -> str:
+    for sentence in sentences:
+        text = text.replace(sentence, " ")
+    return text
+
+
+def outputs(day: date) -> Dict[str, str]:
+    """Everything the bot states with figures, rendered on ``day``, history sentences removed."""
+    tables = tables_on(day)
+    texts: Dict[str, str] = {}
+    for entry in FAQ:
+        history = tables.render(entry.answer).history
+        texts[f"faq {entry.id}"] = _without(faq_answer(entry, tables).message(), history)
+    for tier in TIER_NAMES:
+        for purpose in PURPOSE_NAMES:
+            texts[f"advisor {tier}/{purpose}"] = advice_message(tables, tier, purpose)
+    for story in LOAN_STORIES:
+        assessment = assess(story, tables)
+        assert assessment is not None, story
+        texts[f"calculator {story}"] = assessment.text + " " + " ".join(assessment.sources)
+    return texts
+
+
+@pytest.mark.parametrize("day", DAYS, ids=str)
+def test_no_superseded_figure_is_stated_as_current(day):
+    stale = stale_forms(day)
+    assert stale, "the tables hold values that changed; the check must have something to look for"
+    pattern = _pattern(stale)
+    wrong = {name: pattern.findall(text) for name, text in outputs(day).items() if pattern.search(text)}
+    assert not wrong, f"superseded figures stated as current on {day}: {wrong}"
+
+
+def test_the_staff_answer_check_states_figures_in_force():
+    """The officers' check shows each figure with the value, document and date in force."""
+    from knowledge.retriever import Retriever
+    from knowledge.staff.check import AnswerChecker, IntentResult, format_report
+    from knowledge.staff.config import StaffConfig
+
+    retriever = Retriever()
+    assert retriever.available, "run scripts/setup.sh to build the index"
+    questions = [entry.question for entry in FAQ if "rate" in entry.answer or "poverty" in entry.answer]
+    assert questions
+    for day in DAYS:
+        pattern = _pattern(stale_forms(day))
+        checker = AnswerChecker(retriever, tables_on(day), StaffConfig())
+        for question in questions:
+            report = checker.check(question, IntentResult(error="không hỏi Rasa trong kiểm thử"))
+            entry = next((e for e in FAQ if e.id == report.answer.answer_id), None)
+            history = tables_on(day).render(entry.answer).history if entry else []
+            text = _without(format_report(report), history)
+            assert not pattern.search(text), (day, question, pattern.findall(text))
