@@ -17,14 +17,21 @@ from dataclasses import dataclass, field
 from typing import List
 
 EMAIL = re.compile(r"[\w.+-]+\s*(?:@|\(a\)|\[a\]|\(at\)|\[at\])\s*[\w-]+(?:\s*\.\s*[\w-]+)+", re.UNICODE)
-# A run of digits, possibly grouped by single spaces, dots or dashes ("0912 345 678").
-DIGIT_RUN = re.compile(r"(?<![\w])\+?\d(?:[ .\-]?\d)*(?![\w])")
-# "150.000.000" or "1,500,000": thousands groups are money, not an identifier.
-THOUSANDS = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
+# A run of digits, possibly grouped by single spaces, dots or dashes ("0912 345 678"); it may
+# be glued to letters ("SĐT0912345678"), never to other digits.
+DIGIT_RUN = re.compile(r"(?<![\d.,])\+?\d(?:[ .\-]?\d)*(?!\d)")
+# "150.000.000" or "1,500,000": thousands groups are money, not an identifier; money never
+# starts with a zero ("001.203.012.345" is a grouped CCCD).
+THOUSANDS = re.compile(r"^[1-9]\d{0,2}(?:([.,])\d{3})(?:\1\d{3})*$")
+# "vay 100000000 trả 120000000": an ungrouped amount after a money word, or a round one.
+MONEY_BEFORE = re.compile(r"(?:vay|mượn|muon|trả|tra|góp|gop|lãi|lai|nợ|no|gốc|goc|nhận|nhan|được|duoc|còn|con)"
+                          r"\W{0,3}$", re.IGNORECASE)
+ROUND_AMOUNT = re.compile(r"^[1-9]\d*00000$")
 CURRENCY_AFTER = re.compile(r"^\s*(?:đ\b|đồng|dong\b|d\b|vnđ|vnd|k\b|nghìn|nghin|ngàn|ngan|triệu|trieu|tr\b|tỷ|ty\b|%)",
                             re.IGNORECASE)
-ACCOUNT_BEFORE = re.compile(r"(?:stk|số\s*tk|so\s*tk|tài\s*khoản|tai\s*khoan|\btk|account|thẻ|the\s*atm|atm)\W{0,3}$",
-                            re.IGNORECASE)
+# The keyword may be followed by up to three words: "tài khoản Techcombank 1903456789".
+ACCOUNT_BEFORE = re.compile(r"(?:stk|số\s*tk|so\s*tk|tài\s*khoản|tai\s*khoan|\btk|account|thẻ|the\s*atm|atm)"
+                            r"(?:\W{1,3}[^\W\d]+){0,3}\W{0,3}$", re.IGNORECASE)
 ID_BEFORE = re.compile(r"(?:cccd|cmnd|cmt|căn\s*cước|can\s*cuoc|chứng\s*minh|chung\s*minh|định\s*danh|dinh\s*danh)"
                        r"[^\d]{0,12}$", re.IGNORECASE)
 
@@ -52,12 +59,14 @@ def _kind_of_number(run: str, before: str, after: str) -> str:
     """Which personal number a digit run is, or "" when it is not one (money, a year...)."""
     digits = re.sub(r"\D", "", run)
     n = len(digits)
-    if CURRENCY_AFTER.match(after) or THOUSANDS.match(run):
-        return ""
     if ID_BEFORE.search(before) and n in (9, 12):
-        return "id_number"
+        return "id_number"  # named as an ID: grouped like money or not, it is masked
     if ACCOUNT_BEFORE.search(before) and 6 <= n <= 19:
         return "bank_account"
+    if CURRENCY_AFTER.match(after) or THOUSANDS.match(run):
+        return ""
+    if digits == run and (MONEY_BEFORE.search(before) or ROUND_AMOUNT.match(digits)) and not digits.startswith("0"):
+        return ""  # "vay 100000000 trả 120000000": amounts the loan calculator needs
     international = run.startswith("+84") or (digits.startswith("84") and n == 11)
     if international or (digits.startswith("0") and (n == 10 or (n == 11 and digits.startswith(("01", "02"))))):
         return "phone"
