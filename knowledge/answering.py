@@ -130,6 +130,19 @@ class Answerer:
         switched = self._follow_up(question, previous_answer_id, follow_up)
         if switched is not None:
             return switched
+        # "Where do I apply?" naming a commune, old or current (2025 merger): its commune now.
+        if re.search(r"\b(o dau|cho nao|noi nao|dia chi|lam ho so|nop ho so|giao dich|den dau|di dau)\b",
+                     fold(question)):
+            from knowledge.places import find_place
+            from knowledge.province import load as load_province
+            from knowledge.where_to_go import where_to_go_sources, where_to_go_text
+
+            place = find_place(question)
+            if place is not None:
+                local = load_province()
+                return Answer("faq", where_to_go_text(place, local), where_to_go_sources(local),
+                              answer_id="where-to-go-commune", confidence=1.0,
+                              reason=f"where to go: {place.old_name} → {', '.join(place.current_names)}")
         retrieval = self.retriever.search(question)
         best_faq = retrieval.faq[0] if retrieval.faq else None
         if best_faq is not None and self._confident(best_faq, "faq"):
