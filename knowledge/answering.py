@@ -195,6 +195,9 @@ class Answerer:
         text = trim_to_answer(passage.text, question, self.thresholds.get("passage_sentences", 3))
         if passage.summary_of_original:
             text = f"Theo tóm tắt văn bản {passage.citation}: {text}"
+        # A document whose figures are partly history says so with every passage quoted from it.
+        if passage.history_note:
+            text = f"{text}\nLưu ý: {passage.history_note}"
         return Answer("passage", text, [passage.citation], answer_id=passage.id,
                       confidence=self._confidence(hit), reason=self._why(hit))
 

@@ -1,7 +1,8 @@
 """The texts the bot answers from: FAQ entries and document passages.
 
 FAQ entries live in ``knowledge/faq/*.yml``; documents in ``knowledge/documents/*.md``
-as YAML front matter (title, number, date, issuer…) plus a body split by ``## ``
+as YAML front matter (title, number, date, issuer…, and ``history_note`` when some of
+the document's figures are no longer in force) plus a body split by ``## ``
 headings. A heading is a citable section or article, so a passage is one section
 (long sections are split by paragraph) and its citation is "document, heading".
 """
@@ -102,6 +103,9 @@ class Passage:
     heading: str
     text: str
     summary_of_original: bool = False
+    # The document's front-matter ``history_note``: which of its figures are no longer in
+    # force and what replaced them; said with any passage quoted from the document.
+    history_note: str = ""
 
 
 def load_faq(directory: Path = FAQ_DIR, include_retired: bool = False) -> List[FaqEntry]:
@@ -190,6 +194,7 @@ def chunk_document(document: Document, max_words: int = MAX_PASSAGE_WORDS) -> Li
                     heading=heading if part_number == 0 else f"{heading} (tiếp)",
                     text=part,
                     summary_of_original=bool(document.meta.get("summary_of_original")),
+                    history_note=str(document.meta.get("history_note") or "").strip(),
                 )
             )
     return passages

@@ -7,18 +7,13 @@ from typing import Iterator
 import pytest
 
 from knowledge.tables import PolicyTables
-from tests.integration.servers import BotServers
+from tests.integration.servers import BotServers, running_bot
 
 
 @pytest.fixture(scope="session")
 def bot(tmp_path_factory) -> Iterator[BotServers]:
-    servers = BotServers(tmp_path_factory.mktemp("bot"))
-    try:
-        servers.start_actions()
-        servers.start_rasa()
+    with running_bot(tmp_path_factory.mktemp("bot")) as servers:
         yield servers
-    finally:
-        servers.stop_all()
 
 
 @pytest.fixture(scope="session")

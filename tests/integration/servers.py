@@ -12,9 +12,10 @@ import socket
 import subprocess
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 import requests
 
@@ -149,3 +150,15 @@ class BotServers:
         response = requests.post(self.rest_url, json={"sender": sender, "message": text}, timeout=timeout)
         assert response.status_code == 200, response.text
         return response.json()
+
+
+@contextmanager
+def running_bot(workdir: Path, **options: object) -> Iterator[BotServers]:
+    """An action server + Rasa pair for the length of a ``with`` block (options as BotServers')."""
+    servers = BotServers(workdir, **options)  # type: ignore[arg-type]
+    try:
+        servers.start_actions()
+        servers.start_rasa()
+        yield servers
+    finally:
+        servers.stop_all()

@@ -13,18 +13,13 @@ from typing import Iterator
 import pytest
 
 from knowledge.answering import SOURCE_PREFIX
-from tests.integration.servers import BotServers, new_sender, texts
+from tests.integration.servers import BotServers, new_sender, running_bot, texts
 
 
 @pytest.fixture(scope="module")
 def dated_bot(tmp_path_factory) -> Iterator[BotServers]:
-    servers = BotServers(tmp_path_factory.mktemp("dated-bot"), extra_env={"POLICY_TODAY": "2026-12-07"})
-    try:
-        servers.start_actions()
-        servers.start_rasa()
+    with running_bot(tmp_path_factory.mktemp("dated-bot"), extra_env={"POLICY_TODAY": "2026-12-07"}) as servers:
         yield servers
-    finally:
-        servers.stop_all()
 
 
 @pytest.mark.parametrize("question, expected", [
