@@ -285,14 +285,14 @@ class PolicyTables:
             if coming is None:
                 return ""
             figure, start = coming
-            return f"Từ ngày {format_date(start)}, mức này là {figure.spoken()}{_cited(figure)}."
+            return f"Từ ngày {format_date(start)}{_is(figure)}{figure.spoken()}{_cited(figure)}."
         if aspect == "previous":
             before = self.previous(group, key, day)
             if before is None:
                 return ""
             figure, last_day = before
             since = f"từ {format_date(figure.effective)} " if figure.effective else ""
-            return (f"Trước ngày {format_date(date.fromordinal(last_day.toordinal() + 1))}, mức này là "
+            return (f"Trước ngày {format_date(date.fromordinal(last_day.toordinal() + 1))}{_is(figure)}"
                     f"{figure.spoken()} ({since}đến {format_date(last_day)}{_cited(figure, ', theo ')}).")
         if aspect == "history":
             parts = []
@@ -354,6 +354,11 @@ def _without_repeats(first: List[str], then: List[str]) -> List[str]:
 
 def _number(value: Any) -> Optional[float]:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _is(figure: Figure) -> str:
+    """ ", mức này là " before a number; ": " before a figure told in words (a definition)."""
+    return ", mức này là " if figure.value is not None else ": "
 
 
 def _cited(figure: Figure, joiner: str = " — ") -> str:
