@@ -134,3 +134,13 @@ def test_the_staff_answer_check_states_figures_in_force():
             history = tables_on(day).render(entry.answer).history if entry else []
             text = _without(format_report(report), history)
             assert not pattern.search(text), (day, question, pattern.findall(text))
+
+
+def test_a_document_passage_with_a_superseded_figure_says_it_is_history():
+    """Documents keep old figures (they are history); the passage shown must say so."""
+    from knowledge.corpus import chunk_document, load_documents
+
+    pattern = _pattern(stale_forms(date(2026, 12, 7)))
+    unmarked = [passage.id for document in load_documents() for passage in chunk_document(document)
+                if pattern.search(passage.text) and not passage.history_note]
+    assert not unmarked, f"passages stating superseded figures without a history note: {unmarked}"
