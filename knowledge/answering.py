@@ -17,9 +17,13 @@ from bot.channels.guard import EMPTY_REPLY
 from bot.lexicon import load_lexicon
 from bot.vietnamese import fold, has_diacritics, nfc
 from knowledge.corpus import FaqEntry
+from knowledge.legal_loan_cost import loan_cost
 from knowledge.lexical import analyze
+from knowledge.places import find_place
+from knowledge.province import load as load_province
 from knowledge.retriever import Hit, Retrieval, Retriever
 from knowledge.tables import PolicyTables, split_citations, undated
+from knowledge.where_to_go import where_to_go_sources, where_to_go_text
 
 SOURCE_PREFIX = "Nguồn: "
 CHECK_FIGURES_NOTE = (
@@ -56,6 +60,7 @@ ENTITY_PROGRAMME = {
     "tao_viec_lam": "viec_lam",
     "di_lam_viec_nuoc_ngoai": "xuat_khau_lao_dong",
 }
+_WHERE_RE = re.compile(r"\b(o dau|cho nao|noi nao|dia chi|lam ho so|nop ho so|giao dich|den dau|di dau)\b")
 _FOLLOW_UP_RE = re.compile(r"^(con|the con|vay con|con voi|con doi voi|neu la|voi)\b|\b(thi sao|the nao|thi the nao|sao a|thi sao a)\s*\??$")
 
 
@@ -130,19 +135,9 @@ class Answerer:
         switched = self._follow_up(question, previous_answer_id, follow_up)
         if switched is not None:
             return switched
-        # "Where do I apply?" naming a commune, old or current (2025 merger): its commune now.
-        if re.search(r"\b(o dau|cho nao|noi nao|dia chi|lam ho so|nop ho so|giao dich|den dau|di dau)\b",
-                     fold(question)):
-            from knowledge.places import find_place
-            from knowledge.province import load as load_province
-            from knowledge.where_to_go import where_to_go_sources, where_to_go_text
-
-            place = find_place(question)
-            if place is not None:
-                local = load_province()
-                return Answer("faq", where_to_go_text(place, local), where_to_go_sources(local),
-                              answer_id="where-to-go-commune", confidence=1.0,
-                              reason=f"where to go: {place.old_name} → {', '.join(place.current_names)}")
+        direct = self._computed(question)
+        if direct is not None:
+            return direct
         retrieval = self.retriever.search(question)
         best_faq = retrieval.faq[0] if retrieval.faq else None
         if best_faq is not None and self._confident(best_faq, "faq"):
@@ -161,6 +156,23 @@ class Answerer:
         return Answer("unsure", text, suggestions=suggestions, retrieval=retrieval,
                       confidence=self._confidence(best_faq) if best_faq else 0.0,
                       reason="no FAQ entry or passage above the confidence thresholds")
+
+    def _computed(self, question: str) -> Optional[Answer]:
+        """Answers worked out rather than retrieved: where to apply in a named commune (old or
+        current name, after the 2025 merger), and what a legal loan costs at today's rate."""
+        if _WHERE_RE.search(fold(question)):
+            place = find_place(question)
+            if place is not None:
+                local = load_province()
+                return Answer("faq", where_to_go_text(place, local), where_to_go_sources(local),
+                              answer_id="where-to-go-commune", confidence=1.0,
+                              reason=f"where to go: {place.old_name} → {', '.join(place.current_names)}")
+        cost = loan_cost(question, self.tables)
+        if cost is not None:
+            sources = _cite_once([part for figure in cost.figures for part in split_citations(figure.citation())])
+            return Answer("faq", f"{cost.text}\n{CHECK_FIGURES_NOTE}", sources, answer_id="legal-loan-cost",
+                          confidence=1.0, reason="cost of a legal loan at the rate in force today")
+        return None
 
     def answer_victim(self, message: str) -> Answer:
         """Someone caught in black credit always gets the safety advice, never "not sure"."""
