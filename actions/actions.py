@@ -15,6 +15,7 @@ from knowledge.answering import SOURCE_PREFIX, UNAVAILABLE_TEXT
 from knowledge.black_credit import assess
 from knowledge.distress import shows_despair, support_message
 from knowledge.eligibility import ASKED_CONDITIONS, questions_to_ask
+from knowledge.legal_loan_cost import loan_cost
 from knowledge.province import contact_message
 
 
@@ -51,7 +52,8 @@ class ActionAnswerKnowledge(Action):
             dispatcher.utter_message(text=support_message(knowledge_service.tables()))
             victim = True
         pending = tracker.get_slot("pending_loan")
-        if pending or intent in BLACK_CREDIT_INTENTS:
+        asks_legal_cost = loan_cost(question, knowledge_service.tables()) is not None
+        if (pending or intent in BLACK_CREDIT_INTENTS) and not asks_legal_cost:
             events, completed = self._assess_loan(dispatcher, pending, question)
             if completed:  # the rest of the answer is about the loan first described
                 question, victim = completed, True
