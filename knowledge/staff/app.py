@@ -1,4 +1,4 @@
-"""The staff web app (Sanic): FAQ editing, documents, spreadsheets, answer check, review queue.
+"""The staff web app (Sanic): FAQ editing, policy figures, documents, spreadsheets, answer check, review queue.
 
 ``python -m knowledge.staff.app`` serves it on ``ADMIN_HOST``:``ADMIN_PORT``
 (127.0.0.1:5080 by default; put it behind an HTTPS proxy and set
@@ -34,6 +34,8 @@ from knowledge.staff.check import AnswerChecker, parse_intent
 from knowledge.staff.config import StaffConfig
 from knowledge.staff.documents import TEMPLATE, DocumentError, DocumentStore, clean_document_text
 from knowledge.staff.faq_store import ConflictError, FaqStore, StoredEntry, new_id, normalise
+from knowledge.staff.figure_routes import add_figure_routes
+from knowledge.staff.figure_store import FigureStore
 from knowledge.staff.history import History
 from knowledge.staff.html import STYLE, Safe, layout, url
 from knowledge.staff.importer import apply_import, plan_import
@@ -104,6 +106,7 @@ def create_app(config: Optional[StaffConfig] = None, name: str = "staff_admin") 
     limiter = LoginLimiter()
     faq = FaqStore(config.content_dir, history)
     documents = DocumentStore(config.content_dir, history)
+    figures = FigureStore(config.content_dir, history)
     rebuilder = Rebuilder(config.content_dir, config.index_dir)
     knowledge = KnowledgeView(config, tables)
     threshold = float(knowledge_threshold())
@@ -366,6 +369,9 @@ def create_app(config: Optional[StaffConfig] = None, name: str = "staff_admin") 
                         status=409)
         rebuilder.request()
         return redirect(url(f"/faq/{entry_id}/history", msg="restored"), status=303)
+
+    # -- policy figures: propose, second-person approval, rollback (figure_routes.py) ----------------
+    add_figure_routes(app, page, figures, faq, tables)
 
     # -- documents ---------------------------------------------------------------------------------
     @app.get("/documents")

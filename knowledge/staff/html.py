@@ -78,6 +78,7 @@ $body
 NAV = """<nav>
 <a href="/faq">Câu hỏi thường gặp</a>
 <a href="/faq/new">Thêm câu hỏi</a>
+<a href="/figures">Số liệu chính sách</a>
 <a href="/documents">Tài liệu</a>
 <a href="/transfer">Nhập/Xuất bảng tính</a>
 <a href="/check">Kiểm tra câu trả lời</a>
@@ -129,4 +130,12 @@ form.inline{display:inline}
 .card{background:#fff;border:1px solid #d0d4da;border-radius:.4rem;padding:.8rem;margin:1rem 0}
 code{background:#eef1f5;padding:0 .2rem}
 .narrow{max-width:24rem}
+.badge{display:inline-block;padding:.05rem .45rem;border-radius:.8rem;font-size:.8rem;white-space:nowrap}
+.badge.pending{background:#fff4e5;border:1px solid #e0a340}.badge.scheduled{background:#e8f0fe;border:1px solid #7aa7e0}
+tr.group th{background:#dde6f0}
+tr.pending td{background:#fffaf0}tr.rejected td,tr.withdrawn td{color:#888}
+.card.pending{border-color:#e0a340}
+.preview tr.changed td:last-child .answer-box{border-color:#2e7d32;background:#f3fbf3}
+.preview tr.same td{color:#666}
+.preview table{table-layout:fixed}.preview th:first-child{width:22%}
 """
