@@ -35,13 +35,20 @@ _lock = threading.Lock()
 _answerer: Optional[Answerer] = None
 _tables: Optional[PolicyTables] = None
 _last_refresh = 0.0
+_tables_checked = 0.0
 
 
 def tables() -> PolicyTables:
-    """The policy tables (programmes, facts), loaded once."""
-    global _tables
+    """The policy tables (programmes, facts), loaded once and reloaded within seconds of a
+    staff member's approved change (the advisor and the calculators read them too)."""
+    global _tables, _tables_checked
     if _tables is None:
         _tables = PolicyTables.load()
+        _tables_checked = time.monotonic()
+    elif time.monotonic() - _tables_checked > REFRESH_SECONDS:
+        _tables_checked = time.monotonic()
+        if _tables.refresh():
+            logger.info("policy figures reloaded after a staff change")
     return _tables
 
 
@@ -58,8 +65,7 @@ def answerer() -> Optional[Answerer]:
                 return None
         elif time.monotonic() - _last_refresh > REFRESH_SECONDS:
             _last_refresh = time.monotonic()
-            if _answerer.tables.refresh():
-                logger.info("policy figures reloaded after a staff change")
+            tables()
             if _answerer.retriever.refresh():
                 logger.info("switched to rebuilt knowledge index %s", _answerer.retriever.index.folder.name)
         return _answerer
