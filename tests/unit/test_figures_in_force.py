@@ -10,9 +10,8 @@ and that no figure has on this day, may appear only in a sentence about history 
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from typing import Dict, Iterable, List, Set, Tuple
+from typing import Dict, Set
 
 import pytest
 
@@ -20,7 +19,7 @@ from knowledge.advisor import advice_message
 from knowledge.answering import faq_answer
 from knowledge.black_credit import assess
 from knowledge.corpus import load_faq
-from knowledge.dated import number
+from knowledge.figure_audit import history_removed, pattern, superseded_forms
 from knowledge.eligibility import PURPOSE_NAMES, TIER_NAMES
 from knowledge.tables import PolicyTables
 
@@ -37,56 +36,8 @@ def tables_on(day: date) -> PolicyTables:
     return PolicyTables.load(clock=lambda: day)
 
 
-def _spoken_forms(unit: str, value: float) -> List[str]:
-    """How a value of this unit is written in an answer."""
-    if unit.startswith("%/năm"):
-        return [f"{number(value)}%", f"{number(value / 12, 4)}%/tháng"]
-    if unit.startswith("VND/người/tháng"):
-        return [f"{number(value / 1_000_000)} triệu"]
-    return []
-
-
-def _measured(tables: PolicyTables) -> List[Tuple[str, str, str]]:
-    """(group, key, unit) of the figures whose numbers change over time: rates and poverty lines."""
-    found = []
-    for group, key in tables.figure_keys():
-        units = {str(v.fields.get("unit") or tables.raw(group, key).get("unit") or "") for v in tables.values(group, key)}
-        if any(v.fields.get("rule") for v in tables.values(group, key)):
-            units.add("%/năm")
-        unit = next((u for u in units if u.startswith(("%/năm", "VND/người/tháng"))), "")
-        if unit:
-            found.append((group, key, unit))
-    return found
-
-
 def stale_forms(day: date) -> Set[str]:
-    """Numbers that were some figure's value on another day and are no figure's value on ``day``."""
-    tables = tables_on(day)
-    measured = _measured(tables)
-    days = set(DAYS)
-    for group, key, _ in measured:
-        days.update(tables._change_days(group, key))
-    current: Set[str] = set()
-    ever: Set[str] = set()
-    for group, key, unit in measured:
-        today_value = tables.value(group, key, day)
-        if today_value is not None:
-            current.update(_spoken_forms(unit, today_value))
-        for other in days:
-            value = tables.value(group, key, other)
-            if value is not None and value != today_value:
-                ever.update(_spoken_forms(unit, value))
-    return ever - current
-
-
-def _pattern(forms: Iterable[str]) -> "re.Pattern[str]":
-    return re.compile(r"(?<![\d,.])(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + ")")
-
-
-def _without(text: str, sentences: Iterable[str]) -> str:
-    for sentence in sentences:
-        text = text.replace(sentence, " ")
-    return text
+    return superseded_forms(tables_on(day), day, DAYS)
 
 
 def outputs(day: date) -> Dict[str, str]:
@@ -95,7 +46,7 @@ def outputs(day: date) -> Dict[str, str]:
     texts: Dict[str, str] = {}
     for entry in FAQ:
         history = tables.render(entry.answer).history
-        texts[f"faq {entry.id}"] = _without(faq_answer(entry, tables).message(), history)
+        texts[f"faq {entry.id}"] = history_removed(faq_answer(entry, tables).message(), history)
     for tier in TIER_NAMES:
         for purpose in PURPOSE_NAMES:
             texts[f"advisor {tier}/{purpose}"] = advice_message(tables, tier, purpose)
@@ -110,8 +61,8 @@ def outputs(day: date) -> Dict[str, str]:
 def test_no_superseded_figure_is_stated_as_current(day):
     stale = stale_forms(day)
     assert stale, "the tables hold values that changed; the check must have something to look for"
-    pattern = _pattern(stale)
-    wrong = {name: pattern.findall(text) for name, text in outputs(day).items() if pattern.search(text)}
+    stale_re = pattern(stale)
+    wrong = {name: stale_re.findall(text) for name, text in outputs(day).items() if stale_re.search(text)}
     assert not wrong, f"superseded figures stated as current on {day}: {wrong}"
 
 
@@ -126,21 +77,21 @@ def test_the_staff_answer_check_states_figures_in_force():
     questions = [entry.question for entry in FAQ if "rate" in entry.answer or "poverty" in entry.answer]
     assert questions
     for day in DAYS:
-        pattern = _pattern(stale_forms(day))
+        stale_re = pattern(stale_forms(day))
         checker = AnswerChecker(retriever, tables_on(day), StaffConfig())
         for question in questions:
             report = checker.check(question, IntentResult(error="không hỏi Rasa trong kiểm thử"))
             entry = next((e for e in FAQ if e.id == report.answer.answer_id), None)
             history = tables_on(day).render(entry.answer).history if entry else []
-            text = _without(format_report(report), history)
-            assert not pattern.search(text), (day, question, pattern.findall(text))
+            text = history_removed(format_report(report), history)
+            assert not stale_re.search(text), (day, question, stale_re.findall(text))
 
 
 def test_a_document_passage_with_a_superseded_figure_says_it_is_history():
     """Documents keep old figures (they are history); the passage shown must say so."""
     from knowledge.corpus import chunk_document, load_documents
 
-    pattern = _pattern(stale_forms(date(2026, 12, 7)))
+    stale_re = pattern(stale_forms(date(2026, 12, 7)))
     unmarked = [passage.id for document in load_documents() for passage in chunk_document(document)
-                if pattern.search(passage.text) and not passage.history_note]
+                if stale_re.search(passage.text) and not passage.history_note]
     assert not unmarked, f"passages stating superseded figures without a history note: {unmarked}"
