@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up (if needed) and run every check: lint, Rasa data validation, unit tests in
 # both environments, test stories, the held-out NLU evaluation, the retrieval
-# benchmark, end-to-end tests against running servers, including the web widget in
+# benchmark, the real-question report, end-to-end tests against running servers, including the web widget in
 # headless Chromium (screenshots in test-output/browser/), and the scale-out deployment.
 # Exits non-zero on failure.
 set -euo pipefail
@@ -38,6 +38,9 @@ bash tests/browser/setup.sh
 step "pytest (action server environment: unit and end-to-end, with the web widget in headless Chromium)"
 .venv/actions/bin/python -m pytest -q tests/unit tests/integration -p no:cacheprovider \
   --ignore tests/integration/test_scale_out.py
+
+step "real citizens' questions (report only: ABSTAIN / QUESTIONNAIRE / OUTDATED decided mechanically, the rest graded by reading)"
+.venv/actions/bin/python -m tests.benchmarks.real_questions --json "$TEST_OUTPUT/real_questions.json"
 
 step "scale-out: PostgreSQL, Redis, 2 Rasa and 2 action servers behind nginx (installs them if missing)"
 .venv/actions/bin/python -m pytest -q tests/integration/test_scale_out.py -p no:cacheprovider
