@@ -15,6 +15,7 @@ raw text through :func:`MessageGuard.screen` and lets :func:`answer` run Rasa, s
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import re
@@ -78,6 +79,55 @@ def clean_text(raw: Union[str, bytes, None]) -> str:
     text = "".join(ch for ch in text if ch in _KEPT_CONTROLS or unicodedata.category(ch) not in _DROPPED_CATEGORIES)
     text = _SPACES.sub(" ", text.replace("\t", " "))
     return _BLANK_LINES.sub("\n", text).strip()
+
+
+MAX_SENDER_CHARS = 128
+# REST metadata: what may come with a message, and how much of it. Neither the web widget
+# (it sends only sender and message) nor Zalo (its channel sets its own metadata) sends
+# any over REST; a website embedding the REST channel may label its messages ("source").
+# Anything else is dropped, values are cut and masked: metadata is stored with every event.
+KNOWN_METADATA_KEYS = frozenset({"source"})
+MAX_METADATA_VALUE_CHARS = 100
+# Metadata larger than this (as JSON) is refused with 413, not stored (issue 15 item 3).
+MAX_METADATA_BYTES = int(os.environ.get("MAX_METADATA_BYTES", "2048"))
+
+
+def clean_sender(raw: Any) -> Optional[str]:
+    """A sender id cleaned like message text and cut; ``None`` when nothing usable is left.
+
+    A lone surrogate or a control character in an id would break logging and storage
+    (a traceback per request, the "busy" reply): such characters are dropped.
+    """
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+        return None
+    sender = clean_text(str(raw)).replace("\n", " ")[:MAX_SENDER_CHARS].strip()
+    return sender or None
+
+
+def screen_metadata(metadata: Any, known: frozenset = KNOWN_METADATA_KEYS,
+                    max_chars: int = MAX_METADATA_VALUE_CHARS) -> Optional[Dict[str, str]]:
+    """Only the known keys, each value cleaned, cut and with personal numbers masked."""
+    if not isinstance(metadata, dict):
+        return None
+    kept: Dict[str, str] = {}
+    for key in sorted(known):
+        value = metadata.get(key)
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            # Masked before the cut, so a number is never cut into an unmasked piece.
+            text = mask_personal_data(clean_text(str(value))[:MAX_MESSAGE_CHARS]).text[:max_chars].strip()
+            if text:
+                kept[key] = text
+    return kept or None
+
+
+def metadata_too_large(metadata: Any, limit: int = MAX_METADATA_BYTES) -> bool:
+    """Whether the metadata as sent (JSON, before any filtering) is over ``limit`` bytes."""
+    if metadata is None:
+        return False
+    try:
+        return len(json.dumps(metadata)) > limit
+    except (TypeError, ValueError, RecursionError):
+        return True
 
 
 def _cut(text: str, limit: int) -> str:

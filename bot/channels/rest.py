@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -18,7 +19,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import MessageGuard, answer
+from bot.channels.guard import (
+    MessageGuard,
+    answer,
+    clean_sender,
+    metadata_too_large,
+    screen_metadata,
+)
 from bot.channels.zalo import SENDER_PREFIX as ZALO_SENDER_PREFIX
 
 logger = logging.getLogger(__name__)
@@ -26,7 +33,13 @@ logger = logging.getLogger(__name__)
 BAD_REQUEST_TEXT = (
     "Yêu cầu không đúng định dạng: cần JSON {\"sender\": \"mã người gửi\", \"message\": \"câu hỏi\"}."
 )
-MAX_SENDER_CHARS = 128
+TOO_LARGE_TEXT = (
+    "Yêu cầu quá lớn: chỉ gửi mã người gửi, câu hỏi (tối đa 1.000 ký tự được đọc) "
+    "và một ít thông tin kèm theo."
+)
+# The REST channel's own limit on a whole request (Rasa's server refuses more than
+# SANIC_REQUEST_MAX_SIZE for every channel); a long message under it is cut, not refused.
+MAX_BODY_BYTES = int(os.environ.get("REST_MAX_BODY_BYTES", "262144"))
 # Conversations of channels that authenticate their users (Zalo signs every event) must
 # not be reachable from the open REST endpoint, where anyone can pick a sender id.
 RESERVED_SENDER_PREFIXES = (ZALO_SENDER_PREFIX,)
@@ -65,15 +78,17 @@ class GuardedRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if len(request.body or b"") > MAX_BODY_BYTES:
+                return response.json({"error": TOO_LARGE_TEXT}, status=413)
             data = parse_body(request.body or b"")
-            sender = data.get("sender") if data else None
-            if not isinstance(sender, (str, int)) or not str(sender).strip():
+            sender_id = clean_sender(data.get("sender")) if data else None
+            if sender_id is None or sender_id.startswith(RESERVED_SENDER_PREFIXES):
                 return response.json({"error": BAD_REQUEST_TEXT}, status=400)
-            sender_id = str(sender).strip()[:MAX_SENDER_CHARS]
-            if sender_id.startswith(RESERVED_SENDER_PREFIXES):
-                return response.json({"error": BAD_REQUEST_TEXT}, status=400)
+            if metadata_too_large(data.get("metadata")):
+                return response.json({"error": TOO_LARGE_TEXT}, status=413)
             message = data.get("message")
-            metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else None
+            # Only known keys, cut and masked: metadata is stored with every event.
+            metadata = screen_metadata(data.get("metadata"))
             screened = self.guard.screen(message if isinstance(message, str) else None, sender_id)
 
             async def run_rasa(text: str, collector: CollectingOutputChannel) -> None:

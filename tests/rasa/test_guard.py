@@ -132,3 +132,22 @@ def test_a_slow_silent_or_failing_rasa_still_gets_a_busy_reply(behaviour):
 def test_request_bodies_parse_or_are_refused_without_an_exception(body):
     data = parse_body(body)
     assert data is None or isinstance(data, dict)
+
+
+def test_metadata_keeps_known_keys_cut_and_masked():
+    from bot.channels.guard import metadata_too_large, screen_metadata
+
+    kept = screen_metadata({"source": "xã A 0912345678 " + "y" * 300, "cccd": "001203012345", "x": {"a": 1}})
+    assert set(kept) == {"source"} and len(kept["source"]) <= 100
+    assert "0912345678" not in kept["source"]
+    assert screen_metadata({"phone": "0912345678"}) is None and screen_metadata("text") is None
+    assert metadata_too_large({"source": "x" * 100_000}) and not metadata_too_large({"source": "web"})
+    assert not metadata_too_large(None)
+
+
+def test_sender_ids_are_cleaned_like_text():
+    from bot.channels.guard import clean_sender
+
+    assert clean_sender("abc\ud800def") == "abcdef"
+    assert clean_sender("\ud800\x00 ") is None and clean_sender(True) is None and clean_sender(None) is None
+    assert clean_sender(12345) == "12345" and len(clean_sender("a" * 500)) == 128
