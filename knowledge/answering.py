@@ -19,6 +19,7 @@ from bot.vietnamese import fold, has_diacritics, nfc
 from knowledge.corpus import FaqEntry
 from knowledge.legal_loan_cost import loan_cost
 from knowledge.lexical import analyze
+from knowledge.message_parts import asked_parts
 from knowledge.places import find_place
 from knowledge.province import load as load_province
 from knowledge.retriever import Hit, Retrieval, Retriever
@@ -145,6 +146,10 @@ class Answerer:
             answer.confidence, answer.retrieval = self._confidence(best_faq), retrieval
             answer.reason = self._why(best_faq)
             return answer
+        by_parts = self._by_parts(question)
+        if by_parts is not None:
+            by_parts.retrieval = retrieval
+            return by_parts
         best_passage = retrieval.passages[0] if retrieval.passages else None
         if best_passage is not None and self._confident(best_passage, "passage"):
             answer = self._from_passage(best_passage, question)
@@ -156,6 +161,24 @@ class Answerer:
         return Answer("unsure", text, suggestions=suggestions, retrieval=retrieval,
                       confidence=self._confidence(best_faq) if best_faq else 0.0,
                       reason="no FAQ entry or passage above the confidence thresholds")
+
+    def _by_parts(self, message: str) -> Optional[Answer]:
+        """A long message answered question by question, in order, each searched with the
+        words before it (the whole story embeds as the story, not as the question)."""
+        found: List[Hit] = []
+        for part in asked_parts(message):
+            hits = self.retriever.search(part.with_context).faq
+            if hits and self._confident(hits[0], "faq") and all(h.faq.id != hits[0].faq.id for h in found):
+                found.append(hits[0])
+        if not found:
+            return None
+        answers = [self.from_faq(hit.faq) for hit in found]
+        noted = any(CHECK_FIGURES_NOTE in a.text for a in answers)
+        text = "\n\n".join(a.text.replace(f"\n{CHECK_FIGURES_NOTE}", "") for a in answers)
+        return Answer("faq", f"{text}\n{CHECK_FIGURES_NOTE}" if noted else text,
+                      _cite_once([source for a in answers for source in a.sources]),
+                      answer_id=answers[0].answer_id, confidence=min(self._confidence(h) for h in found),
+                      reason="questions of a long message: " + "; ".join(self._why(h) for h in found))
 
     def _computed(self, question: str) -> Optional[Answer]:
         """Answers worked out rather than retrieved: where to apply in a named commune (old or

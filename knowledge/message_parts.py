@@ -1,0 +1,61 @@
+"""The questions inside a long message: citizens tell their story, then ask.
+
+A reader's letter ("Anh là nông dân, có bốn người con đi học… đến kỳ trả nợ cuối cùng
+anh chưa trả được, có gia hạn được không?") embeds as the story, not as the question,
+so retrieval over the whole text rarely reaches the FAQ entry that answers it. This
+step finds the sentences that ask something (a question mark, or an interrogative such
+as "có … không", "bao nhiêu", "thế nào", "ở đâu"), in order, each with the sentence
+before it as context, so each can be searched on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List
+
+from bot.vietnamese import fold, nfc
+
+MIN_WORDS = 18  # shorter messages are searched whole
+MAX_QUESTIONS = 3
+CONTEXT_WORDS = 30  # a question with this much of what precedes it
+_SENTENCE_END = re.compile(r"(?<=[.?!;])\s+|\n+|\s+-\s+")
+_ASKS = re.compile(
+    r"\?|\b(co \w+( \w+){0,6} khong|duoc khong|phai khong|chua|bao nhieu|bn|the nao|ra sao|lam sao|nhu the nao"
+    r"|o dau|cho nao|khi nao|bao gio|bao lau|la gi|gi khong|nhung gi|ai|nao)\s*(a|ak|vay|nhi|nhe|ha)?\s*$"
+)
+
+
+@dataclass(frozen=True)
+class AskedPart:
+    """One question of the message, and the same with the sentence before it."""
+
+    question: str
+    with_context: str
+
+
+def asked_parts(message: str) -> List[AskedPart]:
+    """The questions of a long message in order; empty for a short one or one that asks nothing.
+
+    A clause asks when it ends with "?" or an interrogative; its context is what comes
+    before it in the same sentence, or the sentence before when it starts a sentence.
+    """
+    text = nfc(message).strip()
+    if len(text.split()) < MIN_WORDS:
+        return []
+    sentences = [s.strip(" \t\"'“”()[]") for s in _SENTENCE_END.split(text)]
+    sentences = [s for s in sentences if len(s.split()) >= 2]
+    parts: List[AskedPart] = []
+    previous = ""
+    for sentence in sentences:
+        clauses = [c.strip() for c in sentence.split(",") if c.strip()]
+        for position, clause in enumerate(clauses):
+            if _ASKS.search(fold(clause).rstrip(" .!?") + ("?" if clause.endswith("?") else "")):
+                before = ", ".join(clauses[:position]) or previous
+                parts.append(AskedPart(clause, _last_words(f"{before} {clause}", CONTEXT_WORDS)))
+        previous = sentence
+    return parts[:MAX_QUESTIONS]
+
+
+def _last_words(text: str, count: int) -> str:
+    return " ".join(text.split()[-count:])
