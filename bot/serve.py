@@ -27,7 +27,7 @@ import json
 import os
 import sys
 from functools import lru_cache
-from typing import Any, Dict, Optional, Type
+from typing import Any, Dict, List, Optional, Type
 
 from bot.inference import call_prediction_graphs_directly, join_sparse_features_directly
 
@@ -263,12 +263,32 @@ def workers_stop_with_the_server() -> None:
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
+def api_token_from_file(argv: List[str]) -> List[str]:
+    """Rasa's arguments with ``--auth-token`` added from the token file, not the command line.
+
+    ``ps`` shows every process's arguments to every local user, so the start scripts do
+    not pass the token: with ``--enable-api`` it is read here from ``RASA_API_TOKEN_FILE``
+    (default ``.cache/rasa_api_token``, kept 0600; ``bot.private_files``) and given to Rasa
+    inside this process. Without a token the API would be open, so the server refuses
+    to start.
+    """
+    if "--enable-api" not in argv or any(a == "--auth-token" or a.startswith("--auth-token=") for a in argv):
+        return argv
+    from bot.private_files import read_token, token_file
+
+    token = read_token()
+    if not token:
+        raise SystemExit(f"--enable-api needs the API token in {token_file()} (or RASA_API_TOKEN_FILE)")
+    os.environ.pop("RASA_API_TOKEN", None)  # not inherited by anything this process starts
+    return argv + ["--auth-token", token]
+
+
 def main() -> None:
     apply()
     workers_stop_with_the_server()
     from rasa.__main__ import main as rasa_main
 
-    sys.argv[0] = "rasa"
+    sys.argv = ["rasa"] + api_token_from_file(sys.argv[1:])
     rasa_main()
 
 

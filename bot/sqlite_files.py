@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Union
 
+from bot.private_files import private_dir, private_file
+
 BUSY_TIMEOUT_MS = 10_000
 PRAGMAS = (f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}", "PRAGMA synchronous=NORMAL")
 
@@ -39,13 +41,19 @@ def use_write_ahead_log(connection: Any, give_up_after: float = BUSY_TIMEOUT_MS 
                 time.sleep(0.02)
         for pragma in PRAGMAS[1:]:
             cursor.execute(pragma)
+        # Conversations, locks and channel state: readable by the bot's user only (the
+        # log and shared-memory files SQLite creates later take the database's mode).
+        for row in cursor.execute("PRAGMA database_list").fetchall():
+            if row[2]:
+                private_file(row[2])
     finally:
         cursor.close()
 
 
 def connect(path: Union[str, Path], check_same_thread: bool = True) -> sqlite3.Connection:
     """An autocommit connection (transactions are explicit) with the shared pragmas."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if not Path(path).parent.exists():
+        private_dir(Path(path).parent)
     connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                  check_same_thread=check_same_thread)
     use_write_ahead_log(connection)

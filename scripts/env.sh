@@ -1,5 +1,7 @@
 # Shared settings for the start, chat and test scripts (sourced, not run).
 # Every value can be overridden from the environment.
+# Conversations, logs, locks and secrets are created for this user only (0700/0600).
+umask 077
 export RASA_PORT="${RASA_PORT:-5005}"
 export ACTION_PORT="${ACTION_PORT:-5055}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTION_PORT/webhook}"
@@ -15,16 +17,22 @@ export SANIC_WORKERS="${SANIC_WORKERS:-2}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 export TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
 mkdir -p "$LOG_DIR" "$(dirname "$TRACKER_DB")"
+chmod 700 "$(dirname "$TRACKER_DB")" "$LOG_DIR" 2>/dev/null || true
 # Requests larger than this are refused by Rasa's web server (413); long messages are
 # cut with a note by the channel (bot/channels/guard.py), not refused.
 export SANIC_REQUEST_MAX_SIZE="${SANIC_REQUEST_MAX_SIZE:-262144}"
 # Per-sender rate limit on every channel (messages per minute, and a burst allowance).
 export RATE_LIMIT_PER_MINUTE="${RATE_LIMIT_PER_MINUTE:-20}" RATE_LIMIT_BURST="${RATE_LIMIT_BURST:-8}"
 # Rasa's HTTP API (/model/parse, trackers) needs this token; the channels do not.
-# Generated once per machine when not given; never stored in the repository.
-if [ -z "${RASA_API_TOKEN:-}" ]; then
-  TOKEN_FILE="$(dirname "$TRACKER_DB")/rasa_api_token"
-  [ -s "$TOKEN_FILE" ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TOKEN_FILE")
-  RASA_API_TOKEN=$(cat "$TOKEN_FILE")
+# It lives in a 0600 file that bot.serve and the staff tools read: never on a command
+# line (ps shows those to every user) nor in the repository. Generated once per machine;
+# a RASA_API_TOKEN given in the environment is written to the file instead.
+export RASA_API_TOKEN_FILE="${RASA_API_TOKEN_FILE:-$(dirname "$TRACKER_DB")/rasa_api_token}"
+mkdir -p "$(dirname "$RASA_API_TOKEN_FILE")"
+if [ -n "${RASA_API_TOKEN:-}" ]; then
+  (umask 077; printf '%s' "$RASA_API_TOKEN" > "$RASA_API_TOKEN_FILE")
+elif [ ! -s "$RASA_API_TOKEN_FILE" ]; then
+  (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RASA_API_TOKEN_FILE")
 fi
-export RASA_API_TOKEN
+chmod 600 "$RASA_API_TOKEN_FILE"
+unset RASA_API_TOKEN

@@ -10,10 +10,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${SKIP_SETUP:-0}" = 1 ] || bash scripts/setup.sh
-source scripts/env.sh
+SCALE_DIR="${SCALE_DIR:-$PWD/.cache/scale-out}"
+# This deployment's Rasa API token (0600 file, read by bot.serve; never on a command line).
+export RASA_API_TOKEN_FILE="${RASA_API_TOKEN_FILE:-$SCALE_DIR/rasa_api_token}"
+source scripts/env.sh  # umask 077: logs, secrets and state for this user only
 log() { printf '\033[1m[scale-out]\033[0m %s\n' "$*" >&2; }
 
-SCALE_DIR="${SCALE_DIR:-$PWD/.cache/scale-out}"
 PUBLIC_PORT="${PUBLIC_PORT:-8080}"             # nginx -> Rasa instances (the REST channel)
 ACTION_PROXY_PORT="${ACTION_PROXY_PORT:-5150}" # nginx -> action servers (Rasa's action endpoint)
 RASA_PORTS="${RASA_PORTS:-5105 5106}"            # one Rasa instance per port
@@ -24,7 +26,10 @@ PG_DATA="${PG_DATA:-/var/lib/postgresql/rasa-scale-out-$PG_PORT}"
 export REDIS_HOST=127.0.0.1 REDIS_PORT="${REDIS_PORT:-6380}"
 export ACTION_ENDPOINT_URL="http://127.0.0.1:$ACTION_PROXY_PORT/webhook"
 export SANIC_HOST=127.0.0.1  # action servers listen on loopback only
-mkdir -p "$SCALE_DIR/logs" "$SCALE_DIR/redis" "$SCALE_DIR/nginx/tmp"
+mkdir -p "$SCALE_DIR/logs" "$SCALE_DIR/redis" "$SCALE_DIR/nginx"
+# nginx's workers run as nobody, who cannot enter the private SCALE_DIR: their buffers
+# go to a folder of their own, removed on stop.
+NGINX_TMP=$(mktemp -d "${TMPDIR:-/tmp}/scale-out-nginx.XXXXXX")
 
 # --- Debian packages (skipped when present) -----------------------------------
 need=()
@@ -60,6 +65,7 @@ stop_all() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   [ -n "$PG_PID" ] && kill -INT "$PG_PID" 2>/dev/null || true  # PostgreSQL fast shutdown
   wait 2>/dev/null || true
+  rm -rf "$NGINX_TMP"
 }
 trap stop_all EXIT INT TERM
 wait_for() {  # wait_for NAME COMMAND...: poll until the command succeeds (3 minutes at most)
@@ -108,7 +114,7 @@ for port in $ACTION_PORTS; do
 done
 for port in $RASA_PORTS; do
   SANIC_WORKERS="$RASA_WORKERS" CHANNEL_STATE_URL="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/2" \
-    .venv/rasa/bin/python -m bot.serve run --enable-api --auth-token "$RASA_API_TOKEN" \
+    .venv/rasa/bin/python -m bot.serve run --enable-api \
     --interface 127.0.0.1 \
     --port "$port" --model "$MODEL" --credentials credentials.yml --endpoints deploy/endpoints.scale-out.yml \
     --log-file "$SCALE_DIR/logs/rasa-$port.log" >"$SCALE_DIR/logs/rasa-$port.out" 2>&1 &
@@ -119,8 +125,8 @@ done
 # --- nginx: citizens -> Rasa instances, Rasa -> action servers (round robin) -------
 # Only the webhooks are public; each Rasa instance's API stays on its own loopback port.
 # X-Served-By names the instance that answered (the scale-out test reads it).
-mkdir -p "$SCALE_DIR/nginx/tmp"/{body,proxy,fastcgi,uwsgi,scgi}
-chown -R nobody "$SCALE_DIR/nginx/tmp"
+mkdir -p "$NGINX_TMP"/{body,proxy,fastcgi,uwsgi,scgi}
+chown -R nobody "$NGINX_TMP"
 cat > "$SCALE_DIR/nginx/nginx.conf" <<EOF
 worker_processes 1;
 daemon off;
@@ -129,11 +135,11 @@ error_log $SCALE_DIR/logs/nginx-error.log warn;
 events { worker_connections 2048; }
 http {
   access_log off;
-  client_body_temp_path $SCALE_DIR/nginx/tmp/body;
-  proxy_temp_path $SCALE_DIR/nginx/tmp/proxy;
-  fastcgi_temp_path $SCALE_DIR/nginx/tmp/fastcgi;
-  uwsgi_temp_path $SCALE_DIR/nginx/tmp/uwsgi;
-  scgi_temp_path $SCALE_DIR/nginx/tmp/scgi;
+  client_body_temp_path $NGINX_TMP/body;
+  proxy_temp_path $NGINX_TMP/proxy;
+  fastcgi_temp_path $NGINX_TMP/fastcgi;
+  uwsgi_temp_path $NGINX_TMP/uwsgi;
+  scgi_temp_path $NGINX_TMP/scgi;
   client_body_buffer_size 1m;
   client_max_body_size 4m;
   proxy_http_version 1.1;

@@ -26,6 +26,7 @@ STAFF_PID=$!
 trap 'kill $ACTIONS_PID $STAFF_PID 2>/dev/null || true' EXIT INT TERM
 echo "[start] action server on :$ACTION_PORT (pid $ACTIONS_PID); staff app on :$ADMIN_PORT (pid $STAFF_PID); Rasa on :$RASA_PORT" >&2
 echo "[start] web chat: http://localhost:$RASA_PORT/webhooks/web/" >&2
-.venv/rasa/bin/python -m bot.serve run --enable-api --auth-token "$RASA_API_TOKEN" --cors "*" --port "$RASA_PORT" \
+# The API token is read by bot.serve from $RASA_API_TOKEN_FILE, not passed here (ps shows arguments).
+.venv/rasa/bin/python -m bot.serve run --enable-api --cors "*" --port "$RASA_PORT" \
   --model "$(.venv/rasa/bin/python -c 'from bot.train_if_changed import current_model; print(current_model())')" \
   --credentials "$CREDENTIALS" --endpoints endpoints.yml --log-file "$LOG_DIR/rasa.log"

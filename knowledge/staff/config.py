@@ -5,7 +5,8 @@
 - The knowledge content and index come from ``knowledge.paths`` (``KNOWLEDGE_CONTENT_DIR``,
   ``KNOWLEDGE_INDEX_DIR``); the edit history lives with the content, in ``<content>/history``.
 - ``RASA_URL`` (default http://localhost:5005) for the answer check's intent,
-  ``RASA_API_TOKEN`` when Rasa runs with ``--auth-token``.
+  and Rasa's API token from ``RASA_API_TOKEN_FILE`` (default ``.cache/rasa_api_token``,
+  0600) or ``RASA_API_TOKEN``.
 - ``TRACKER_DB`` (default ``.cache/conversations.db``) for the review queue.
 """
 
@@ -15,6 +16,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.private_files import read_token
 from knowledge.paths import CONTENT_DIR, INDEX_DIR, PROJECT_DIR
 
 
@@ -32,7 +34,7 @@ class StaffConfig:
     state_dir: Path = field(default_factory=lambda: _path("STAFF_STATE_DIR", PROJECT_DIR / ".cache" / "staff"))
     tracker_db: Path = field(default_factory=lambda: _path("TRACKER_DB", PROJECT_DIR / ".cache" / "conversations.db"))
     rasa_url: str = field(default_factory=lambda: os.environ.get("RASA_URL", "http://localhost:5005").rstrip("/"))
-    rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_API_TOKEN", ""))
+    rasa_token: str = field(default_factory=read_token)
     host: str = field(default_factory=lambda: os.environ.get("ADMIN_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(os.environ.get("ADMIN_PORT", "5080")))
     # Set STAFF_COOKIE_SECURE=1 behind HTTPS so the session cookie is never sent in clear.

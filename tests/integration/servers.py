@@ -19,6 +19,8 @@ from typing import Dict, Iterator, List, Optional
 
 import requests
 
+from bot.private_files import write_token
+
 ROOT = Path(__file__).resolve().parents[2]
 RASA_BIN = ROOT / ".venv" / "rasa" / "bin"
 ACTIONS_PYTHON = ROOT / ".venv" / "actions" / "bin" / "python"
@@ -94,12 +96,20 @@ class BotServers:
             ACTION_ENDPOINT_URL=self.action_url,
             TRACKER_DB=str(self.workdir / "conversations.db"), LOCK_DB=str(self.workdir / "locks.db"),
             HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2",
-            SQLALCHEMY_SILENCE_UBER_WARNING="1", RASA_API_TOKEN=self.api_token,
+            SQLALCHEMY_SILENCE_UBER_WARNING="1", RASA_API_TOKEN_FILE=str(self.token_file()),
             # Dialogue tests type faster than a citizen; tests of the limit set their own.
             RATE_LIMIT_PER_MINUTE="120", RATE_LIMIT_BURST="20", SANIC_REQUEST_MAX_SIZE="262144",
         )
+        env.pop("RASA_API_TOKEN", None)
         env.update(self.extra_env)
         return env
+
+    def token_file(self) -> Path:
+        """The API token in a 0600 file, as scripts/env.sh keeps it (bot.serve reads it)."""
+        path = self.workdir / "rasa_api_token"
+        if not path.exists() or path.read_text("utf-8") != self.api_token:
+            write_token(self.api_token, path)
+        return path
 
     def start_actions(self) -> None:
         log = self.workdir / "actions.log"
@@ -112,7 +122,7 @@ class BotServers:
     def start_rasa(self, model: Optional[Path] = None) -> None:
         log = self.workdir / "rasa.log"
         command: List[str] = [
-            str(RASA_BIN / "python"), "-m", "bot.serve", "run", "--enable-api", "--auth-token", self.api_token, "--cors", "*",
+            str(RASA_BIN / "python"), "-m", "bot.serve", "run", "--enable-api", "--cors", "*",
             "--port", str(self.rasa_port),
             "--model", str(model or current_model()), "--credentials", self.credentials,
             "--endpoints", "endpoints.yml",

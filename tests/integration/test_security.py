@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+from pathlib import Path
 
 import requests
 
 from bot.channels.guard import BUSY_REPLY
-from tests.integration.servers import BotServers, new_sender, texts
+from tests.integration.servers import ROOT, BotServers, new_sender, running_bot, texts
 
 
 def tracker_events(bot: BotServers, sender: str) -> list:
@@ -63,3 +66,61 @@ def test_a_lone_surrogate_in_a_sender_id_is_cleaned_without_a_traceback(bot: Bot
     only_surrogate = b'{"sender": "\\ud800\\udfff\\u0000", "message": "xin ch\\u00e0o"}'
     response = requests.post(bot.rest_url, data=only_surrogate, timeout=60)
     assert response.status_code == 400
+
+
+# ---------------------------------------------------------------- item 4: local secrets and file modes
+
+def test_started_bot_keeps_its_token_off_the_command_line_and_its_stores_private(tmp_path):
+    """Started with a permissive umask: the files must be private by themselves."""
+    workdir = tmp_path / "bot"
+    workdir.mkdir()
+    old = os.umask(0o022)
+    try:
+        with running_bot(workdir) as servers:
+            servers.start_staff_app()
+            texts(servers.say(new_sender("modes"), "xin chào"))
+            for name, process in servers.processes.items():
+                cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+                assert servers.api_token.encode() not in cmdline, f"token on the command line of {name}"
+                for child in _children(process.pid):
+                    assert servers.api_token.encode() not in Path(f"/proc/{child}/cmdline").read_bytes()
+            assert _ps_args_without(servers.api_token)
+            stores = ["conversations.db", "locks.db", "channel_state.db", "rasa_api_token"]
+            for name in stores:
+                assert (workdir / name).exists(), name
+            loose = {p.name: oct(p.stat().st_mode & 0o777) for p in workdir.iterdir()
+                     if p.is_file() and p.name.split("-")[0] in stores and p.stat().st_mode & 0o077}
+            assert not loose, loose
+            # The staff app read the token from the file: the answer check reaches Rasa's API.
+            assert requests.get(f"{servers.staff_url}/health", timeout=10).status_code == 200
+    finally:
+        os.umask(old)
+
+
+def _children(pid: int) -> list:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().split(") ", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                pass
+    return found
+
+
+def _ps_args_without(token: str) -> bool:
+    output = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+    return token not in output
+
+
+def test_env_sh_sets_a_private_umask_and_keeps_the_token_in_a_0600_file(tmp_path):
+    script = ('source scripts/env.sh; umask; stat -c %a "$RASA_API_TOKEN_FILE" "$(dirname "$TRACKER_DB")"; '
+              'echo "token=${RASA_API_TOKEN:-unset}"')
+    env = {k: v for k, v in os.environ.items() if k not in ("RASA_API_TOKEN", "RASA_API_TOKEN_FILE")}
+    env.update(TRACKER_DB=str(tmp_path / "cache" / "conversations.db"), LOG_DIR=str(tmp_path / "logs"),
+               RASA_API_TOKEN="given-token-123")
+    output = subprocess.run(["bash", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                            check=True).stdout.split()
+    assert output == ["0077", "600", "700", "token=unset"], output
+    assert (tmp_path / "cache" / "rasa_api_token").read_text() == "given-token-123"

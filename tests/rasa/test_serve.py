@@ -120,3 +120,19 @@ def test_checking_events_one_by_one_gives_rasas_verdict(result):
 
 def test_the_verdicts_cover_both_outcomes():
     assert {serve._action_result_validator().is_valid(r) for r in RESULTS} == {True, False}
+
+
+def test_the_api_token_comes_from_a_private_file_not_the_command_line(tmp_path, monkeypatch):
+    from bot.serve import api_token_from_file
+
+    token_file = tmp_path / "rasa_api_token"
+    token_file.write_text("s3cret\n")
+    token_file.chmod(0o644)
+    monkeypatch.setenv("RASA_API_TOKEN_FILE", str(token_file))
+    monkeypatch.delenv("RASA_API_TOKEN", raising=False)
+    assert api_token_from_file(["run", "--enable-api"]) == ["run", "--enable-api", "--auth-token", "s3cret"]
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    assert api_token_from_file(["run"]) == ["run"]
+    token_file.unlink()
+    with pytest.raises(SystemExit):
+        api_token_from_file(["run", "--enable-api"])
