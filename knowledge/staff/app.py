@@ -204,14 +204,14 @@ def create_app(config: Optional[StaffConfig] = None, name: str = "staff_admin") 
         if not same_token(form.get("csrf"), request.cookies.get(LOGIN_COOKIE)):
             return again("Trang đăng nhập đã cũ; hãy đăng nhập lại.", 403)
         address = request.remote_addr or request.ip or "?"
-        wait = limiter.wait_seconds(address, username)
+        # Counted before the slow hash: parallel guesses cannot all pass the check first.
+        wait, ticket = limiter.attempt(address, username)
         if wait > 0:
             return again(f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {int(wait // 60) + 1} phút.", 429)
         ok = await asyncio.to_thread(accounts.authenticate, username, form.get("password") or "")
         if not ok:
-            limiter.failed(address, username)
             return again("Sai tên đăng nhập hoặc mật khẩu.", 401)
-        limiter.succeeded(address, username)
+        limiter.succeeded(address, username, ticket)
         value, _ = signer.issue(username, accounts.password_stamp(username) or "")
         response = redirect(next_path, status=303)
         cookie(response, SESSION_COOKIE, value, int(signer.lifetime))

@@ -19,7 +19,7 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Deque, Dict, Optional
+from typing import Deque, Dict, List, Optional, Tuple
 
 SESSION_COOKIE = "staff_session"
 LOGIN_COOKIE = "staff_login"  # CSRF token of the login form, before any session exists
@@ -119,16 +119,34 @@ class LoginLimiter:
             failures.popleft()
         return failures
 
+    def _waits(self, address: str, username: str, now: float) -> List[float]:
+        return [
+            failures[-self.limits[kind]] + self.window - now
+            for kind, key in self._keys(address, username).items()
+            if len(failures := self._recent(key, now)) >= self.limits[kind]
+        ]
+
     def wait_seconds(self, address: str, username: str) -> float:
         """Seconds until another attempt is allowed (0 when allowed now)."""
+        with self._lock:
+            return max(self._waits(address, username, time.time()), default=0.0)
+
+    def attempt(self, address: str, username: str) -> Tuple[float, float]:
+        """Count an attempt *before* the slow password check: ``(wait, ticket)``.
+
+        When ``wait`` is 0 the attempt is allowed and already counted as a failure, in
+        one step under the lock, so N guesses sent at once get at most the limit tried
+        (checking first and recording after the hash let all 30 of a burst through).
+        ``succeeded(address, username, ticket)`` takes it back.
+        """
         now = time.time()
         with self._lock:
-            waits = [
-                failures[-self.limits[kind]] + self.window - now
-                for kind, key in self._keys(address, username).items()
-                if len(failures := self._recent(key, now)) >= self.limits[kind]
-            ]
-        return max(waits, default=0.0)
+            wait = max(self._waits(address, username, now), default=0.0)
+            if wait > 0:
+                return wait, 0.0
+            for key in self._keys(address, username).values():
+                self._recent(key, now).append(now)
+            return 0.0, now
 
     def failed(self, address: str, username: str) -> None:
         now = time.time()
@@ -136,6 +154,12 @@ class LoginLimiter:
             for key in self._keys(address, username).values():
                 self._recent(key, now).append(now)
 
-    def succeeded(self, address: str, username: str) -> None:
+    def succeeded(self, address: str, username: str, ticket: Optional[float] = None) -> None:
         with self._lock:
-            self._failures.pop(self._keys(address, username)["user"], None)
+            keys = self._keys(address, username)
+            self._failures.pop(keys["user"], None)
+            if ticket is not None:
+                try:
+                    self._failures[keys["ip"]].remove(ticket)
+                except ValueError:
+                    pass

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Iterator
 
+import pytest
 import requests
 
 from bot.channels.guard import BUSY_REPLY
+from tests.integration import staff_client
 from tests.integration.servers import ROOT, BotServers, new_sender, running_bot, texts
 
 
@@ -124,3 +129,34 @@ def test_env_sh_sets_a_private_umask_and_keeps_the_token_in_a_0600_file(tmp_path
                             check=True).stdout.split()
     assert output == ["0077", "600", "700", "token=unset"], output
     assert (tmp_path / "cache" / "rasa_api_token").read_text() == "given-token-123"
+
+
+# ---------------------------------------------------------------- staff app (items 5 and 7)
+
+@pytest.fixture(scope="module")
+def staff(tmp_path_factory) -> Iterator[BotServers]:
+    pair = staff_client.servers_on_a_copy(tmp_path_factory.mktemp("staff-security"))
+    try:
+        pair.start_staff_app()
+        yield pair
+    finally:
+        pair.stop_all()
+
+
+def test_thirty_parallel_wrong_logins_get_at_most_the_limit_tried(staff: BotServers):
+    page = requests.get(f"{staff.staff_url}/login", timeout=10)
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    cookies = {"staff_login": page.cookies["staff_login"]}
+
+    def guess(number: int) -> int:
+        return requests.post(f"{staff.staff_url}/login", allow_redirects=False, cookies=cookies, timeout=60,
+                             data={"csrf": token, "username": "binh", "password": f"sai-{number}-mat-khau"}).status_code
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        statuses = list(pool.map(guess, range(30)))
+    assert set(statuses) <= {401, 429}, statuses
+    assert statuses.count(401) <= 5, f"{statuses.count(401)} of 30 guesses were tried"
+    # Locked now, even with the right password; another account is not.
+    with pytest.raises(AssertionError):
+        staff_client.login(staff.staff_url, "binh")
+    staff_client.login(staff.staff_url, "an")

@@ -81,3 +81,16 @@ def test_failed_logins_are_limited_per_user_and_per_address():
     limiter.failed("10.0.0.1", "chi")
     assert limiter.wait_seconds("10.0.0.1", "dung") > 0  # too many failures from one address
     assert limiter.wait_seconds("10.0.0.2", "dung") == 0
+
+
+def test_an_attempt_is_counted_before_the_password_is_checked():
+    limiter = LoginLimiter(per_user=5, per_address=20, window=60)
+    results = [limiter.attempt("10.0.0.1", "an") for _ in range(30)]  # none has finished its check yet
+    assert sum(1 for wait, _ in results if wait == 0) == 5
+    wait, ticket = LoginLimiter().attempt("10.0.0.1", "binh")
+    assert wait == 0 and ticket > 0
+    ok = LoginLimiter(per_user=2, per_address=3, window=60)
+    for _ in range(3):  # right passwords: the address budget is given back
+        _, ticket = ok.attempt("10.0.0.9", "chi")
+        ok.succeeded("10.0.0.9", "chi", ticket)
+    assert ok.wait_seconds("10.0.0.9", "dung") == 0
