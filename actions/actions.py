@@ -26,6 +26,7 @@ def _buttons(questions: List[str]) -> List[Dict[str, str]]:
 BLACK_CREDIT_INTENTS = {"black_credit_victim", "ask_black_credit"}
 # Intents a correction of the advisor's inputs ("à không, nhà tôi cận nghèo") comes as.
 CORRECTION_INTENTS = {"follow_up", "deny", "inform", "nlu_fallback"}
+DETAIL_OFFER = "Để tôi tư vấn chương trình phù hợp nhất với gia đình mình, anh/chị cho biết thêm:"
 ADVISOR_BUTTON = {"title": "Tôi có được vay vốn chính sách không?", "payload": "Tôi có được vay vốn chính sách không?"}
 
 
@@ -172,6 +173,55 @@ class ActionAdviseEligibility(Action):
         conditions = {name: tracker.get_slot(name) for name in ASKED_CONDITIONS if name in domain.get("slots", {})}
         dispatcher.utter_message(text=advice_message(knowledge_service.tables(), tier, purpose, conditions))
         return []
+
+
+class ActionAskFirstAnswering(Action):
+    """The advisor's question for one slot, after the answer when the citizen asked one.
+
+    "Nhà tôi thuộc hộ cận nghèo thì có được vay vốn không?" starts the advisor, whose
+    first step would be "Anh/chị muốn vay để làm gì?" with no "Có" anywhere. When the
+    message that started the advisor is a question the knowledge base answers with
+    confidence, that answer comes first and the advisor's question follows as an offer
+    to go into detail. The advisor's own button ("Tôi có được vay vốn chính sách không?")
+    asks for the questionnaire itself, so it gets the question only.
+    """
+
+    slot = ""
+
+    def name(self) -> Text:
+        return f"action_ask_{self.slot}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        question = tracker.latest_message.get("text") or ""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "ask_eligibility" and question != ADVISOR_BUTTON["payload"] and _first_reply(tracker):
+            answerer = knowledge_service.answerer()
+            answer = answerer.answer(question) if answerer is not None else None
+            if answer is not None and answer.kind == "faq":
+                dispatcher.utter_message(text=answer.message())
+                dispatcher.utter_message(text=DETAIL_OFFER)
+        dispatcher.utter_message(response=f"utter_ask_{self.slot}")
+        return []
+
+
+class ActionAskHouseholdTier(ActionAskFirstAnswering):
+    slot = "household_tier"
+
+
+class ActionAskLoanPurpose(ActionAskFirstAnswering):
+    slot = "loan_purpose"
+
+
+
+def _first_reply(tracker: Tracker) -> bool:
+    """True while the bot has said nothing since the citizen's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        if event.get("event") == "bot":
+            return False
+    return True
 
 
 class ActionContactHuman(Action):

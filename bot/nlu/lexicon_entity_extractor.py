@@ -7,6 +7,7 @@ purpose, so the advisor's slots are filled deterministically from it.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -28,7 +29,42 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.vietnamese import fold
 from bot.nlu.underthesea_tokenizer import LEXICON_ENTITY, LEXICON_VALUE, UndertheseaTokenizer
+
+
+TIER = "household_tier"
+NOT_LISTED = "khong_thuoc_dien"
+# "không phải (là) hộ …", "không thuộc (diện) …", "chưa phải …", "ko phai …" right before a tier.
+_NEGATED = re.compile(r"\b(khong|chua|ko|k|hong|cha)\s+(phai\s+)?(la\s+)?(thuoc\s+)?(dien\s+)?(la\s+)?(ho\s+)?$")
+# "trước đây là hộ nghèo", "từng là hộ cận nghèo": a tier that was, not that is.
+_PAST = re.compile(r"\b(truoc day|truoc kia|truoc|tung|nam ngoai|ngay truoc)\s+(nha\s+\w+\s+)?(van\s+)?(la|thuoc)\s+(dien\s+)?(ho\s+)?$")
+
+
+def household_as_told(text: str, entities: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    """Household tiers as the citizen meant them: negated or past tiers are not the household's.
+
+    "tôi không phải hộ nghèo, cũng không phải cận nghèo" is a household on no list
+    (``khong_thuoc_dien``), not a poor one; "trước là hộ nghèo, năm ngoái đã thoát nghèo"
+    keeps only what the household is now.
+    """
+    kept: List[Dict[Text, Any]] = []
+    negated: List[Dict[Text, Any]] = []
+    for entity in entities:
+        if entity[ENTITY_ATTRIBUTE_TYPE] == TIER and entity[ENTITY_ATTRIBUTE_VALUE] != NOT_LISTED:
+            before = fold(text[: entity[ENTITY_ATTRIBUTE_START]])[-40:]
+            if _NEGATED.search(before):
+                negated.append(entity)
+                continue
+            if _PAST.search(before):
+                continue
+        kept.append(entity)
+    listed = [e for e in kept if e[ENTITY_ATTRIBUTE_TYPE] == TIER and e[ENTITY_ATTRIBUTE_VALUE] != NOT_LISTED]
+    if listed:  # "không phải hộ nghèo nhưng là hộ cận nghèo": the tier it is, not the one it is not
+        return [e for e in kept if not (e[ENTITY_ATTRIBUTE_TYPE] == TIER and e[ENTITY_ATTRIBUTE_VALUE] == NOT_LISTED)]
+    if negated and not any(e[ENTITY_ATTRIBUTE_TYPE] == TIER for e in kept):
+        kept.append({**negated[0], ENTITY_ATTRIBUTE_VALUE: NOT_LISTED})
+    return kept
 
 
 @DefaultV1Recipe.register(
@@ -62,7 +98,7 @@ class LexiconEntityExtractor(GraphComponent, EntityExtractorMixin):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             found = [self._entity(token) for token in message.get(TOKENS_NAMES[TEXT]) or []]
-            entities = [entity for entity in found if entity is not None]
+            entities = household_as_told(message.get(TEXT) or "", [e for e in found if e is not None])
             if entities:
                 message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
         return messages

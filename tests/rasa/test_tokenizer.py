@@ -84,6 +84,11 @@ def test_decomposed_unicode_is_understood(tokenizer):
         ("mới thoát nghèo năm ngoái, muốn xây bể nước", {("household_tier", "ho_moi_thoat_ngheo"), ("loan_purpose", "nuoc_sach_ve_sinh")}),
         ("đi xkld nhật", {("loan_purpose", "di_lam_viec_nuoc_ngoai")}),
         ("Lãi suất bao nhiêu?", set()),
+        # Negation and time: the tier the household is now, not one it denies or was.
+        ("tôi không phải hộ nghèo, cũng không phải cận nghèo, có vay được không", {("household_tier", "khong_thuoc_dien")}),
+        ("nha toi ko thuoc ho ngheo muon vay nuoi bo", {("household_tier", "khong_thuoc_dien"), ("loan_purpose", "chan_nuoi")}),
+        ("không phải hộ nghèo nhưng nhà tôi là hộ cận nghèo", {("household_tier", "ho_can_ngheo")}),
+        ("trước đây là hộ nghèo, năm ngoái đã thoát nghèo", {("household_tier", "ho_moi_thoat_ngheo")}),
     ],
 )
 def test_lexicon_entities(tokenizer, text, expected):

@@ -1,0 +1,72 @@
+"""The advisor's questions come after the answer when the citizen asked one (tracker fixtures)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import actions, knowledge_service
+from knowledge.answering import Answer
+
+
+def tracker(text: str, intent: str, events: Optional[List[Dict[str, Any]]] = None) -> Tracker:
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+    events = events if events is not None else [{"event": "user", "text": text, "parse_data": message}]
+    return Tracker("citizen", {}, message, events, False, None, {"name": "eligibility_form"}, "action_listen")
+
+
+class StubAnswerer:
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.asked: List[str] = []
+
+    def answer(self, question: str) -> Answer:
+        self.asked.append(question)
+        return Answer(self.kind, "Có, hộ cận nghèo được vay vốn.", ["Quyết định 15/2013/QĐ-TTg"])
+
+
+def run(action: actions.Action, state: Tracker) -> List[Dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    asyncio.run(action.run(dispatcher, state, {}))
+    return dispatcher.messages
+
+
+@pytest.fixture
+def answerer(monkeypatch):
+    stub = StubAnswerer("faq")
+    monkeypatch.setattr(knowledge_service, "answerer", lambda: stub)
+    return stub
+
+
+def test_a_question_gets_its_answer_before_the_advisors_question(answerer):
+    messages = run(actions.ActionAskLoanPurpose(), tracker("Nhà tôi thuộc hộ cận nghèo thì có được vay vốn không?",
+                                                           "ask_eligibility"))
+    assert messages[0]["text"].startswith("Có, hộ cận nghèo được vay vốn.")
+    assert "Nguồn:" in messages[0]["text"]
+    assert messages[-1]["response"] == "utter_ask_loan_purpose"
+
+
+def test_the_advisor_button_and_answers_to_the_advisor_get_the_question_only(answerer):
+    button = run(actions.ActionAskHouseholdTier(), tracker(actions.ADVISOR_BUTTON["payload"], "ask_eligibility"))
+    told = run(actions.ActionAskLoanPurpose(), tracker("Hộ cận nghèo", "inform"))
+    assert [m["response"] for m in button] == ["utter_ask_household_tier"]
+    assert [m["response"] for m in told] == ["utter_ask_loan_purpose"]
+    assert answerer.asked == []
+
+
+def test_no_confident_answer_no_guess(monkeypatch):
+    monkeypatch.setattr(knowledge_service, "answerer", lambda: StubAnswerer("unsure"))
+    messages = run(actions.ActionAskHouseholdTier(), tracker("bộ đội xuất ngũ có được vay không", "ask_eligibility"))
+    assert [m.get("response") for m in messages] == ["utter_ask_household_tier"]
+
+
+def test_answered_once_per_message(answerer):
+    text = "Nhà tôi thuộc hộ cận nghèo thì có được vay vốn không?"
+    parse = {"text": text, "intent": {"name": "ask_eligibility"}}
+    already = [{"event": "user", "text": text, "parse_data": parse}, {"event": "bot", "text": "Có…"}]
+    messages = run(actions.ActionAskLoanPurpose(), tracker(text, "ask_eligibility", already))
+    assert [m.get("response") for m in messages] == ["utter_ask_loan_purpose"]
