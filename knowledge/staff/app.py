@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from sanic import Request, Sanic
+from sanic.exceptions import PayloadTooLarge
 from sanic.response import HTTPResponse, html, redirect, text
 from sanic.response import json as json_response
 
@@ -41,7 +42,15 @@ from knowledge.staff.html import STYLE, Safe, layout, url
 from knowledge.staff.importer import apply_import, plan_import
 from knowledge.staff.rebuild import Rebuilder
 from knowledge.staff.review import review_queue
-from knowledge.staff.sessions import LOGIN_COOKIE, SESSION_COOKIE, LoginLimiter, SessionSigner, load_secret, same_token
+from knowledge.staff.sessions import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    LoginLimiter,
+    SessionRevocations,
+    SessionSigner,
+    load_secret,
+    same_token,
+)
 from knowledge.staff.spreadsheet import SpreadsheetError, read_sheet, to_csv, to_xlsx
 from knowledge.staff.validation import EntryValidator, Problem
 from knowledge.tables import PolicyTables
@@ -94,16 +103,25 @@ class KnowledgeView:
             return work(self._retriever, self._checker)
 
 
+def _declared_length(request: Request) -> int:
+    try:
+        return int(request.headers.get("content-length") or 0)
+    except ValueError:
+        return 0
+
+
 def create_app(config: Optional[StaffConfig] = None, name: str = "staff_admin") -> Sanic:
     config = config or StaffConfig()
     app = Sanic(name)
-    app.config.REQUEST_MAX_SIZE = MAX_UPLOAD_BYTES
+    # A little above the upload limit: a slightly larger upload is read and told «tệp quá lớn».
+    app.config.REQUEST_MAX_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
     app.config.KEEP_ALIVE_TIMEOUT = 15
     history = History(config.history_dir)
     tables = PolicyTables.load(config.content_dir)
     accounts = AccountStore(config.state_dir)
     signer = SessionSigner(load_secret(config.state_dir))
     limiter = LoginLimiter()
+    revocations = SessionRevocations(config.state_dir)
     faq = FaqStore(config.content_dir, history)
     documents = DocumentStore(config.content_dir, history)
     figures = FigureStore(config.content_dir, history)
@@ -123,6 +141,8 @@ def create_app(config: Optional[StaffConfig] = None, name: str = "staff_admin") 
         session = signer.read(request.cookies.get(SESSION_COOKIE))
         if session is not None and session.password_stamp != accounts.password_stamp(session.user):
             session = None  # password changed or account removed since the login
+        if session is not None and revocations.is_revoked(session):
+            session = None  # logged out: a copy of the cookie is worth nothing
         request.ctx.session = session
         if route is None or getattr(route.handler, "public", False):
             return None
@@ -134,12 +154,23 @@ def create_app(config: Optional[StaffConfig] = None, name: str = "staff_admin") 
                                 status=303)
             return redirect("/login", status=303)
         if request.method not in ("GET", "HEAD", "OPTIONS"):
+            if _declared_length(request) > MAX_UPLOAD_BYTES:  # before the form (and its CSRF field) is read
+                return too_large(request)
             given = request.headers.get("x-csrf-token") or (request.form.get("csrf") if request.form else None)
             if not same_token(given, session.csrf):
                 return html(layout("Yêu cầu bị từ chối", pages.simple_message(
                     "Thiếu mã bảo vệ của phiên làm việc (có thể trang đã mở quá lâu). Hãy tải lại trang rồi thử lại.",
                     "/faq", "Về trang câu hỏi")), status=403)
         return None
+
+    def too_large(request: Request) -> HTTPResponse:
+        return html(layout("Tệp quá lớn", pages.simple_message(
+            f"Tệp quá lớn: mỗi lần chỉ tải lên được tối đa {MAX_UPLOAD_BYTES // (1024 * 1024)} MB. Hãy chia nhỏ tệp "
+            "hoặc bỏ bớt nội dung rồi thử lại.", "/faq", "Về trang câu hỏi")), status=413)
+
+    @app.exception(PayloadTooLarge)
+    async def payload_too_large(request: Request, exception: Exception) -> HTTPResponse:
+        return too_large(request)
 
     @app.on_response
     async def security_headers(request: Request, response: HTTPResponse) -> None:
@@ -221,6 +252,8 @@ def create_app(config: Optional[StaffConfig] = None, name: str = "staff_admin") 
     # -- session ----------------------------------------------------------------------------------
     @app.post("/logout")
     async def logout(request: Request) -> HTTPResponse:
+        if request.ctx.session is not None:
+            revocations.revoke(request.ctx.session)
         response = redirect("/login", status=303)
         cookie(response, SESSION_COOKIE, "", 0)
         return response

@@ -16,9 +16,10 @@ from typing import List, Optional, Tuple
 
 import yaml
 
-from knowledge.corpus import Document, chunk_document, parse_document
+from knowledge.corpus import _FRONT_MATTER_RE, Document, chunk_document, parse_document
 from knowledge.staff.files import atomic_write, content_lock, slugify
 from knowledge.staff.history import History
+from knowledge.staff.uploads import front_matter_problem, strip_control_characters
 
 DOCUMENT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,99}$")
 MAX_BYTES = 2 * 1024 * 1024
@@ -64,7 +65,7 @@ def clean_document_text(raw: bytes) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DocumentError("Tệp phải là văn bản UTF-8 (lưu tệp .md hoặc .txt với mã hóa UTF-8).") from None
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return strip_control_characters(unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")))
 
 
 class DocumentStore:
@@ -96,6 +97,11 @@ class DocumentStore:
         if not text.startswith("---"):
             return None, ["Thiếu phần thông tin đầu tệp: tệp phải bắt đầu bằng dòng «---», rồi các dòng "
                           "title: …, number: …, date: …, issuer: …, rồi một dòng «---» (xem mẫu)."]
+        # A list, a bare string or an alias bomb as front matter: a message, before any parsing.
+        front = _FRONT_MATTER_RE.match(text)
+        problem = front_matter_problem(front.group(1) if front else None)
+        if problem:
+            return None, [problem]
         try:
             document = parse_document(text, fallback_id)
         except yaml.YAMLError as error:

@@ -27,6 +27,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from knowledge.corpus import FaqEntry, load_yaml
 from knowledge.staff.files import atomic_write, content_lock, slugify
 from knowledge.staff.history import History
+from knowledge.staff.uploads import strip_control_characters
 
 # Field order of a new entry, as in the hand-written files.
 FIELDS = ("id", "question", "paraphrases", "answer", "sources", "programmes", "topic", "tags", "reviewed")
@@ -42,7 +43,9 @@ class ConflictError(Exception):
 
 def clean_text(value: Any) -> str:
     """NFC, trimmed, Windows line ends removed: how every saved text is normalised."""
-    return unicodedata.normalize("NFC", str(value or "")).replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = unicodedata.normalize("NFC", str(value or "")).replace("\r\n", "\n").replace("\r", "\n")
+    # Control characters (typed, pasted or imported) are dropped: the xlsx export cannot hold them.
+    return strip_control_characters(text).strip()
 
 
 def normalise(data: Mapping[str, Any]) -> Dict[str, Any]:

@@ -23,6 +23,7 @@ from knowledge.staff.figure_store import (
     own_entries, parse_date, parse_number,
 )
 from knowledge.staff.spreadsheet import SpreadsheetError, _cell_text, _guard, _unguard
+from knowledge.staff.uploads import UploadError, csv_rows, strip_control_characters, xlsx_rows
 from knowledge.staff.validation import Problem
 from knowledge.tables import PolicyTables, format_date
 
@@ -116,7 +117,7 @@ def to_xlsx(tables: PolicyTables) -> bytes:
     sheet.title = SHEET_NAME
     sheet.append(header())
     for row in rows(tables):
-        sheet.append(row)
+        sheet.append([strip_control_characters(cell) if isinstance(cell, str) else cell for cell in row])
     for row in sheet.iter_rows():
         for cell in row:
             cell.data_type = "s"  # text, never a formula, whatever it starts with
@@ -161,22 +162,20 @@ def read_sheet(file_name: str, content: bytes) -> List[Tuple[int, Dict[str, str]
     """(row number, cells by column) of an uploaded .xlsx or .csv figure sheet."""
     name = file_name.lower()
     if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
         try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-            raise SpreadsheetError("Không đọc được tệp .xlsx (tệp hỏng hoặc không phải bảng tính Excel).") from None
-        sheet = book[SHEET_NAME] if SHEET_NAME in book.sheetnames else book.worksheets[0]
-        table = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-        book.close()
+            table = [[_cell_text(value) for value in row] for row in xlsx_rows(content, SHEET_NAME)]
+        except UploadError as error:
+            raise SpreadsheetError(str(error)) from None
         return _records(table)
     if name.endswith(".csv"):
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise SpreadsheetError("Tệp CSV phải được lưu với mã hóa UTF-8 (trong Excel: «CSV UTF-8»).") from None
-        return _records([[_unguard(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""))])
+        try:
+            return _records([[_unguard(cell) for cell in row] for row in csv_rows(text)])
+        except UploadError as error:
+            raise SpreadsheetError(str(error)) from None
     raise SpreadsheetError("Chỉ nhận tệp .xlsx hoặc .csv.")
 
 

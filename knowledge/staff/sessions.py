@@ -163,3 +163,56 @@ class LoginLimiter:
                     self._failures[keys["ip"]].remove(ticket)
                 except ValueError:
                     pass
+
+
+class SessionRevocations:
+    """Sessions ended on the server: a logged-out cookie stops working even if it was copied.
+
+    Cookies are signed, not stored, so logout records the session (a hash of its random
+    CSRF token, never the token) until it would have expired anyway, in
+    ``<state>/revoked_sessions.json`` (0600). A password change ends every session of the
+    account through the password stamp the cookie carries.
+    """
+
+    def __init__(self, state_dir: Path):
+        self.path = state_dir / "revoked_sessions.json"
+        self._lock = threading.Lock()
+        self._cache: Dict[str, float] = {}
+        self._stamp: Optional[tuple] = None
+
+    @staticmethod
+    def _key(session: Session) -> str:
+        return hashlib.sha256(b"revoked:" + session.csrf.encode()).hexdigest()[:32]
+
+    def _load(self) -> Dict[str, float]:
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            self._cache, self._stamp = {}, None
+            return self._cache
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        if stamp != self._stamp:
+            try:
+                self._cache = {str(k): float(v) for k, v in json.loads(self.path.read_text("utf-8")).items()}
+            except (ValueError, AttributeError):
+                self._cache = {}
+            self._stamp = stamp
+        return self._cache
+
+    def revoke(self, session: Session) -> None:
+        now = time.time()
+        with self._lock:
+            revoked = {k: v for k, v in self._load().items() if v > now}
+            revoked[self._key(session)] = session.expires
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(self.path.parent, 0o700)
+            temporary = self.path.with_suffix(".tmp")
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump(revoked, handle)
+            os.replace(temporary, self.path)
+            self._stamp = None
+
+    def is_revoked(self, session: Session) -> bool:
+        with self._lock:
+            return self._key(session) in self._load()

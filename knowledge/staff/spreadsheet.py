@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any, Dict, List, Sequence
 
 from knowledge.staff.faq_store import StoredEntry, clean_text
+from knowledge.staff.uploads import UploadError, csv_rows, strip_control_characters, xlsx_rows
 
 # (entry field, column header); an import accepts either.
 COLUMNS = (
@@ -79,7 +80,8 @@ def to_xlsx(entries: Sequence[StoredEntry]) -> bytes:
     sheet.title = SHEET_NAME
     sheet.append(header())
     for item in entries:
-        sheet.append(entry_cells(item))
+        # XML cannot hold control characters: one in an answer must not break the export.
+        sheet.append([strip_control_characters(cell) for cell in entry_cells(item)])
     for row in sheet.iter_rows():
         for cell in row:
             cell.data_type = "s"  # text, never a formula, whatever it starts with
@@ -150,15 +152,10 @@ def _rows_to_entries(rows: List[List[str]]) -> List[SheetRow]:
 
 
 def from_xlsx(content: bytes) -> List[SheetRow]:
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise SpreadsheetError("Không đọc được tệp .xlsx (tệp hỏng hoặc không phải bảng tính Excel).") from None
-    sheet = book[SHEET_NAME] if SHEET_NAME in book.sheetnames else book.worksheets[0]
-    rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    book.close()
+        rows = [[_cell_text(value) for value in row] for row in xlsx_rows(content, SHEET_NAME)]
+    except UploadError as error:
+        raise SpreadsheetError(str(error)) from None
     return _rows_to_entries(rows)
 
 
@@ -167,7 +164,10 @@ def from_csv(content: bytes) -> List[SheetRow]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SpreadsheetError("Tệp CSV phải được lưu với mã hóa UTF-8 (trong Excel: «CSV UTF-8»).") from None
-    rows = [[_unguard(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    try:
+        rows = [[_unguard(cell) for cell in row] for row in csv_rows(text)]
+    except UploadError as error:
+        raise SpreadsheetError(str(error)) from None
     return _rows_to_entries(rows)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import io
 import json
 import os
 import re
@@ -15,7 +17,7 @@ import requests
 
 from bot.channels.guard import BUSY_REPLY
 from tests.integration import staff_client
-from tests.integration.servers import ROOT, BotServers, new_sender, running_bot, texts
+from tests.integration.servers import ACTIONS_PYTHON, ROOT, BotServers, new_sender, running_bot, texts
 
 
 def tracker_events(bot: BotServers, sender: str) -> list:
@@ -160,3 +162,163 @@ def test_thirty_parallel_wrong_logins_get_at_most_the_limit_tried(staff: BotServ
     with pytest.raises(AssertionError):
         staff_client.login(staff.staff_url, "binh")
     staff_client.login(staff.staff_url, "an")
+
+
+# ---------------------------------------------------------------- item 6: the action server
+
+def _listening_addresses(port: int) -> set:
+    """Local addresses with a TCP socket listening on ``port`` (from /proc/net/tcp and tcp6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            address, hex_port = fields[1].rsplit(":", 1)
+            if int(hex_port, 16) == port and fields[3] == "0A":
+                found.add(address)
+    return found
+
+
+def test_the_action_server_listens_on_loopback_and_answers_only_rasa(bot: BotServers):
+    assert _listening_addresses(bot.action_port) == {"0100007F"}, "127.0.0.1 only"
+    assert requests.get(f"http://127.0.0.1:{bot.action_port}/health", timeout=10).status_code == 200
+    body = {"next_action": "action_answer_question", "sender_id": "x", "version": "3.6.0",
+            "tracker": {"sender_id": "x", "slots": {}, "latest_message": {"text": "xin chào"}, "events": []},
+            "domain": {}}
+    refused = requests.post(bot.action_url, json=body, timeout=30)
+    assert refused.status_code == 401 and "X-Action-Token" in refused.json()["error"]
+    wrong = requests.post(bot.action_url, json=body, headers={"X-Action-Token": "guess"}, timeout=30)
+    assert wrong.status_code == 401
+    assert requests.get(f"http://127.0.0.1:{bot.action_port}/actions", timeout=10).status_code == 401
+    # Rasa sends the token: the bot still answers through its actions.
+    assert "Xin chào" in texts(bot.say(new_sender("act"), "xin chào"))
+
+
+def test_the_action_server_refuses_to_listen_beyond_loopback_without_a_token(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "ACTION_SERVER_TOKEN"}
+    result = subprocess.run([str(ACTIONS_PYTHON), "-m", "actions.serve", "--actions", "actions", "--interface",
+                             "0.0.0.0", "--port", "1"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode != 0 and "ACTION_SERVER_TOKEN" in result.stderr
+
+
+# ---------------------------------------------------------------- item 7: the smaller holes
+
+def _csrf(session: requests.Session, url: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', session.get(url, timeout=30).text).group(1)
+
+
+def _copy_of(session: requests.Session) -> requests.Session:
+    copy = requests.Session()
+    copy.cookies.set("staff_session", session.cookies["staff_session"])
+    return copy
+
+
+def _signed_in(copy: requests.Session, staff: BotServers) -> bool:
+    return copy.get(f"{staff.staff_url}/faq", allow_redirects=False, timeout=30).status_code == 200
+
+
+def test_logout_ends_the_session_on_the_server(staff: BotServers):
+    session = staff_client.login(staff.staff_url, "an")
+    copy = _copy_of(session)
+    assert _signed_in(copy, staff)
+    session.post(f"{staff.staff_url}/logout", data={"csrf": _csrf(session, f"{staff.staff_url}/faq")}, timeout=30)
+    assert not _signed_in(copy, staff), "a copied cookie still works after logout"
+    assert copy.get(f"{staff.staff_url}/export/faq.csv", allow_redirects=False, timeout=30).status_code != 200
+    assert _signed_in(staff_client.login(staff.staff_url, "an"), staff), "logging in again works"
+
+
+def test_a_password_change_ends_the_old_sessions(staff: BotServers):
+    copy = _copy_of(staff_client.login(staff.staff_url, "an"))
+    assert _signed_in(copy, staff)
+    subprocess.run([str(ACTIONS_PYTHON), "-m", "knowledge.staff.accounts", "passwd", "an", "--password-stdin"],
+                   input=staff_client.PASSWORD + "\n", text=True, cwd=ROOT, check=True, capture_output=True,
+                   env={**os.environ, **staff.extra_env})
+    assert not _signed_in(copy, staff)
+
+
+def _post_file(session: requests.Session, staff: BotServers, path: str, form_page: str, name: str,
+               content: bytes, **fields: str) -> requests.Response:
+    data = {"csrf": _csrf(session, f"{staff.staff_url}{form_page}"), **fields}
+    return session.post(f"{staff.staff_url}{path}", data=data, files={"file": (name, content)},
+                        allow_redirects=False, timeout=120)
+
+
+def _is_vietnamese_4xx(response: requests.Response, *words: str) -> None:
+    assert 400 <= response.status_code < 500, (response.status_code, response.text[-500:])
+    body = html.unescape(response.text)
+    for word in words:
+        assert word in body, (word, body[-1500:])
+
+
+def test_document_front_matter_that_is_a_list_or_an_alias_bomb_is_refused(staff: BotServers):
+    session = staff_client.login(staff.staff_url, "an")
+    listed = b"---\n- title: a\n- number: b\n---\n\n## Muc 1\n\nNoi dung.\n"
+    _is_vietnamese_4xx(_post_file(session, staff, "/documents/upload", "/documents", "list.md", listed),
+                       "tên: giá trị")
+    bomb = ("---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+            "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+            "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+            "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ntitle: [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n---\n\n## Muc\n\nNoi dung.\n")
+    _is_vietnamese_4xx(_post_file(session, staff, "/documents/upload", "/documents", "bomb.md", bomb.encode()),
+                       "tham chiếu YAML")
+
+
+def test_a_huge_csv_cell_gets_a_message_not_a_500(staff: BotServers):
+    session = staff_client.login(staff.staff_url, "an")
+    sheet = ("Mã mục,Câu hỏi\r\n,\"" + "a" * 140_000 + "\"\r\n").encode("utf-8")
+    _is_vietnamese_4xx(_post_file(session, staff, "/import", "/transfer", "faq.csv", sheet, dry_run="1"),
+                       "quá dài")
+
+
+def _far_cell_xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet["A1"] = "Mã mục"
+    sheet["XFD1048576"] = "x"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _peak_rss_kb(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
+
+
+def test_an_xlsx_with_a_far_cell_is_refused_without_eating_memory(staff: BotServers):
+    session = staff_client.login(staff.staff_url, "an")
+    content = _far_cell_xlsx()
+    assert len(content) < 10_000
+    pid = staff.processes["staff"].pid
+    before = _peak_rss_kb(pid)
+    response = _post_file(session, staff, "/import", "/transfer", "faq.xlsx", content, dry_run="1")
+    _is_vietnamese_4xx(response, "quá lớn")
+    assert _peak_rss_kb(pid) - before < 50_000, "the far cell took more than 50 MB"
+    figures = _post_file(session, staff, "/import/figures", "/figures/transfer", "so-lieu.xlsx", content, dry_run="1")
+    _is_vietnamese_4xx(figures, "quá lớn")
+
+
+def test_control_characters_do_not_break_the_xlsx_export(staff: BotServers):
+    session = staff_client.login(staff.staff_url, "an")
+    form = staff_client.edit_form(session, staff.staff_url, "lai-suat-ho-ngheo")
+    form["answer"] = str(form["answer"]) + "\x01\x0b\x1f"
+    form["confirm_warnings"] = "1"
+    saved = session.post(f"{staff.staff_url}/faq/lai-suat-ho-ngheo/edit", data=form, allow_redirects=False,
+                         timeout=120)
+    assert saved.status_code == 303, html.unescape(saved.text)[-1500:]
+    export = session.get(f"{staff.staff_url}/export/faq.xlsx", timeout=120)
+    assert export.status_code == 200 and export.content[:2] == b"PK", export.status_code
+    text = "".join(p.read_text("utf-8") for p in (Path(staff.extra_env["KNOWLEDGE_CONTENT_DIR"]) / "faq").glob("*.yml"))
+    assert "\x01" not in text and "\\x01" not in text and "\\u0001" not in text
+
+
+def test_an_upload_over_5_mb_is_told_the_file_is_too_large(staff: BotServers):
+    session = staff_client.login(staff.staff_url, "an")
+    response = _post_file(session, staff, "/documents/upload", "/documents", "big.md",
+                          b"---\ntitle: a\n---\n\n## A\n\n" + b"x " * (3 * 1024 * 1024))
+    _is_vietnamese_4xx(response, "Tệp quá lớn")
+    assert "mã bảo vệ" not in html.unescape(response.text)
+    much_larger = _post_file(session, staff, "/import", "/transfer", "faq.csv", b"a," * (4 * 1024 * 1024))
+    _is_vietnamese_4xx(much_larger, "Tệp quá lớn")
