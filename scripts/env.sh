@@ -5,6 +5,8 @@ umask 077
 export RASA_PORT="${RASA_PORT:-5005}"
 export ACTION_PORT="${ACTION_PORT:-5055}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTION_PORT/webhook}"
+# The action server (python -m actions.serve) listens on loopback unless told otherwise.
+export ACTION_HOST="${ACTION_HOST:-127.0.0.1}"
 export ADMIN_PORT="${ADMIN_PORT:-5080}"  # staff tools (knowledge/staff); accounts in .cache/staff
 export RASA_URL="${RASA_URL:-http://localhost:$RASA_PORT}"  # the staff answer check asks Rasa for the intent
 export LOG_DIR="${LOG_DIR:-$PWD/.cache/logs}"
@@ -36,3 +38,12 @@ elif [ ! -s "$RASA_API_TOKEN_FILE" ]; then
 fi
 chmod 600 "$RASA_API_TOKEN_FILE"
 unset RASA_API_TOKEN
+# Rasa sends this token to the action server (X-Action-Token, endpoints.yml), which
+# refuses requests without it. Generated once into a 0600 file when not given.
+export ACTION_SERVER_TOKEN_FILE="${ACTION_SERVER_TOKEN_FILE:-$(dirname "$RASA_API_TOKEN_FILE")/action_server_token}"
+if [ -z "${ACTION_SERVER_TOKEN:-}" ]; then
+  [ -s "$ACTION_SERVER_TOKEN_FILE" ] || \
+    (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$ACTION_SERVER_TOKEN_FILE")
+  ACTION_SERVER_TOKEN=$(cat "$ACTION_SERVER_TOKEN_FILE")
+fi
+export ACTION_SERVER_TOKEN

@@ -13,6 +13,8 @@ cd "$(dirname "$0")/.."
 SCALE_DIR="${SCALE_DIR:-$PWD/.cache/scale-out}"
 # This deployment's Rasa API token (0600 file, read by bot.serve; never on a command line).
 export RASA_API_TOKEN_FILE="${RASA_API_TOKEN_FILE:-$SCALE_DIR/rasa_api_token}"
+# The token Rasa instances send to the action servers (set it to share it across machines).
+export ACTION_SERVER_TOKEN_FILE="${ACTION_SERVER_TOKEN_FILE:-$SCALE_DIR/action_server_token}"
 source scripts/env.sh  # umask 077: logs, secrets and state for this user only
 log() { printf '\033[1m[scale-out]\033[0m %s\n' "$*" >&2; }
 
@@ -25,7 +27,7 @@ export PG_HOST=127.0.0.1 PG_PORT="${PG_PORT:-5433}" PG_DB="${PG_DB:-rasa}" PG_US
 PG_DATA="${PG_DATA:-/var/lib/postgresql/rasa-scale-out-$PG_PORT}"
 export REDIS_HOST=127.0.0.1 REDIS_PORT="${REDIS_PORT:-6380}"
 export ACTION_ENDPOINT_URL="http://127.0.0.1:$ACTION_PROXY_PORT/webhook"
-export SANIC_HOST=127.0.0.1  # action servers listen on loopback only
+export ACTION_HOST="${ACTION_HOST:-127.0.0.1}"  # action servers listen on loopback here; elsewhere they need the token
 mkdir -p "$SCALE_DIR/logs" "$SCALE_DIR/redis" "$SCALE_DIR/nginx"
 # nginx's workers run as nobody, who cannot enter the private SCALE_DIR: their buffers
 # go to a folder of their own, removed on stop.
@@ -107,7 +109,7 @@ wait_for Redis env REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -p "$REDIS_PORT" pi
 MODEL=$(.venv/rasa/bin/python -c 'from bot.train_if_changed import current_model; print(current_model())')
 action_servers="" rasa_servers=""
 for port in $ACTION_PORTS; do
-  ACTION_SERVER_SANIC_WORKERS=1 .venv/actions/bin/python -m rasa_sdk --actions actions --port "$port" \
+  ACTION_SERVER_SANIC_WORKERS=1 .venv/actions/bin/python -m actions.serve --actions actions --port "$port" \
     >"$SCALE_DIR/logs/actions-$port.log" 2>&1 &
   PIDS+=($!)
   action_servers+="    server 127.0.0.1:$port;"$'\n'

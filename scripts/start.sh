@@ -18,7 +18,8 @@ if [ -n "${ZALO_APP_ID:-}" ]; then
   echo "[start] Zalo OA webhook on :$RASA_PORT/webhooks/zalo/webhook" >&2
 fi
 
-.venv/actions/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" &
+# On $ACTION_HOST (loopback), answering only requests with Rasa's $ACTION_SERVER_TOKEN.
+.venv/actions/bin/python -m actions.serve --actions actions --port "$ACTION_PORT" &
 ACTIONS_PID=$!
 # Staff tools (FAQ editing, answer check, review queue): http://localhost:$ADMIN_PORT
 .venv/actions/bin/python -m knowledge.staff.app >>"$LOG_DIR/staff.log" 2>&1 &

@@ -24,6 +24,7 @@ from bot.private_files import write_token
 ROOT = Path(__file__).resolve().parents[2]
 RASA_BIN = ROOT / ".venv" / "rasa" / "bin"
 ACTIONS_PYTHON = ROOT / ".venv" / "actions" / "bin" / "python"
+ACTION_TOKEN = secrets.token_hex(16)
 
 
 def new_sender(prefix: str = "test") -> str:
@@ -75,6 +76,9 @@ class BotServers:
     # More environment for the servers, e.g. KNOWLEDGE_CONTENT_DIR / KNOWLEDGE_INDEX_DIR of a copy.
     extra_env: Dict[str, str] = field(default_factory=dict)
     api_token: str = field(default_factory=lambda: secrets.token_hex(16))
+    # What Rasa sends the action server (X-Action-Token); the action server refuses the rest.
+    # One per test run, so a Rasa started by another pair can share an action server.
+    action_token: str = ACTION_TOKEN
     credentials: str = "credentials.yml"  # e.g. a file that adds the Zalo channel
     staff_port: int = field(default_factory=free_port)
 
@@ -87,6 +91,11 @@ class BotServers:
         return f"http://127.0.0.1:{self.action_port}/webhook"
 
     @property
+    def action_headers(self) -> Dict[str, str]:
+        """What a direct call to the action server needs (Rasa sends the same)."""
+        return {"X-Action-Token": self.action_token}
+
+    @property
     def staff_url(self) -> str:
         return f"http://127.0.0.1:{self.staff_port}"
 
@@ -97,6 +106,7 @@ class BotServers:
             TRACKER_DB=str(self.workdir / "conversations.db"), LOCK_DB=str(self.workdir / "locks.db"),
             HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2",
             SQLALCHEMY_SILENCE_UBER_WARNING="1", RASA_API_TOKEN_FILE=str(self.token_file()),
+            ACTION_SERVER_TOKEN=self.action_token, ACTION_HOST="127.0.0.1",
             # Dialogue tests type faster than a citizen; tests of the limit set their own.
             RATE_LIMIT_PER_MINUTE="120", RATE_LIMIT_BURST="20", SANIC_REQUEST_MAX_SIZE="262144",
         )
@@ -114,7 +124,7 @@ class BotServers:
     def start_actions(self) -> None:
         log = self.workdir / "actions.log"
         self.processes["actions"] = subprocess.Popen(
-            [str(ACTIONS_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)],
+            [str(ACTIONS_PYTHON), "-m", "actions.serve", "--actions", "actions", "--port", str(self.action_port)],
             cwd=ROOT, env=self.env(), stdout=log.open("ab"), stderr=subprocess.STDOUT,
         )
         wait_until(f"http://127.0.0.1:{self.action_port}/health", 120, self.processes["actions"], log)

@@ -48,7 +48,7 @@ def payload(action: str, text: str, intent: str, slots: Dict[str, Any], candidat
 
 
 def call(bot, body: Dict[str, Any]) -> Dict[str, Any]:
-    response = requests.post(bot.action_url, json=body, timeout=30)
+    response = requests.post(bot.action_url, json=body, headers=bot.action_headers, timeout=30)
     assert response.status_code == 200, response.text
     result = response.json()
     assert set(result) >= {"events", "responses"}
@@ -84,6 +84,7 @@ def test_knowledge_action_returns_text_and_slot(bot, tables):
 
 
 def test_unknown_action_is_a_clean_error(bot):
-    response = requests.post(bot.action_url, json=payload("action_does_not_exist", "x", "greet", {}, {}), timeout=30)
+    response = requests.post(bot.action_url, json=payload("action_does_not_exist", "x", "greet", {}, {}),
+                             headers=bot.action_headers, timeout=30)
     assert response.status_code == 404
     assert response.json().get("action_name") == "action_does_not_exist"
