@@ -322,3 +322,15 @@ def test_an_upload_over_5_mb_is_told_the_file_is_too_large(staff: BotServers):
     assert "mã bảo vệ" not in html.unescape(response.text)
     much_larger = _post_file(session, staff, "/import", "/transfer", "faq.csv", b"a," * (4 * 1024 * 1024))
     _is_vietnamese_4xx(much_larger, "Tệp quá lớn")
+
+
+def test_feedback_rates_only_a_whole_bot_message(bot: BotServers):
+    sender = "web-" + os.urandom(16).hex()
+    replies = bot.say(sender, "Lãi suất cho vay hộ nghèo là bao nhiêu?")
+    answer = "\n\n".join(r["text"] for r in replies if r.get("text"))
+    url = f"http://127.0.0.1:{bot.rasa_port}/webhooks/web/feedback"
+    for fragment in ("a", answer[:20], answer.split("\n\n")[0][:-1]):
+        response = requests.post(url, json={"sender": sender, "rating": "down", "bot_text": fragment}, timeout=30)
+        assert response.status_code == 404, (fragment, response.text)
+    stored = requests.post(url, json={"sender": sender, "rating": "down", "bot_text": answer}, timeout=30)
+    assert stored.status_code == 200, stored.text

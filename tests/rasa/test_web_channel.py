@@ -74,3 +74,11 @@ def test_widget_files_exist_and_never_insert_html():
     script = (STATIC_DIR / "widget.js").read_text(encoding="utf-8")
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert sink not in script, sink
+
+
+def test_feedback_needs_a_whole_bot_message_not_a_fragment():
+    events = conversation()
+    for fragment in ["a", "Hộ nghèo", "Nguồn: Quyết định 750/QĐ-TTg", ANSWER.split("\n\n")[0], ANSWER[:-1]]:
+        assert verified_answer_text(fragment, events) == "", fragment
+    # The question with buttons is a whole message of its own.
+    assert verified_answer_text("Anh/chị muốn vay để làm gì ạ?", events) == "Anh/chị muốn vay để làm gì ạ?"

@@ -131,14 +131,23 @@ def conversation_turns(events: List[Any]) -> List[Dict[str, Any]]:
 
 
 def verified_answer_text(bot_text: str, events: List[Any]) -> str:
-    """The paragraphs of ``bot_text`` that the bot really said in this conversation.
+    """The whole bot messages of this conversation that ``bot_text`` holds, as sent.
 
-    The widget sends the text it shows; only what is in the tracker is stored, so the
-    review queue never holds text a client made up (and notices the channel adds
-    without Rasa, such as "hệ thống đang bận", are left out). Empty when nothing matches.
+    The widget sends the text it shows: the parts of one turn's messages joined by blank
+    lines (the REST channel splits a message at them). A bot message counts only when
+    every one of its paragraphs is there, exactly: a fragment ("a") or a made-up text rates
+    nothing, so the review queue never holds text a client made up, and notices the
+    channel adds without Rasa ("hệ thống đang bận") are left out. Empty when nothing matches.
     """
-    said = " \n ".join(_normalized(e.text) for e in events if isinstance(e, BotUttered) and e.text)
-    kept = [p for p in _paragraphs(bot_text) if _normalized(p) in said]
+    given = _paragraphs(bot_text)
+    wanted = {_normalized(p) for p in given}
+    covered = set()
+    for event in events:
+        if isinstance(event, BotUttered) and event.text:
+            parts = {_normalized(p) for p in _paragraphs(event.text)}
+            if parts and parts <= wanted:
+                covered |= parts
+    kept = [p for p in given if _normalized(p) in covered]
     return "\n\n".join(kept)[:MAX_BOT_TEXT_CHARS]
 
 
@@ -251,8 +260,8 @@ class WebChatInput(InputChannel):
             agent = _ready_agent(request)
             if agent is None:
                 return _json({"error": NOT_READY_TEXT}, 503)
-            # Longer than any answer is not an answer; cut before any work on it.
-            bot_text = bot_text[: MAX_BOT_TEXT_CHARS * 2]
+            # Longer than any turn's answers is not an answer; cut before any work on it.
+            bot_text = bot_text[: MAX_BOT_TEXT_CHARS * 4]
             # The conversation's lock: a message being answered right now finishes first.
             async with agent.processor.lock_store.lock(sender):
                 full = await agent.tracker_store.retrieve_full_tracker(sender) \
