@@ -20,6 +20,8 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 export TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
 mkdir -p "$LOG_DIR" "$(dirname "$TRACKER_DB")"
 chmod 700 "$(dirname "$TRACKER_DB")" "$LOG_DIR" 2>/dev/null || true
+# What set-up built there before this umask (models, caches) is private too.
+chmod -R go-rwx "$(dirname "$TRACKER_DB")" 2>/dev/null || true
 # Requests larger than this are refused by Rasa's web server (413); long messages are
 # cut with a note by the channel (bot/channels/guard.py), not refused.
 export SANIC_REQUEST_MAX_SIZE="${SANIC_REQUEST_MAX_SIZE:-262144}"

@@ -94,3 +94,14 @@ def test_an_attempt_is_counted_before_the_password_is_checked():
         _, ticket = ok.attempt("10.0.0.9", "chi")
         ok.succeeded("10.0.0.9", "chi", ticket)
     assert ok.wait_seconds("10.0.0.9", "dung") == 0
+
+
+def test_the_staff_tools_read_rasas_api_token_from_its_private_file(tmp_path, monkeypatch):
+    from knowledge.staff.config import StaffConfig
+
+    token_file = tmp_path / "rasa_api_token"
+    token_file.write_text("tok-123\n")
+    monkeypatch.delenv("RASA_API_TOKEN", raising=False)
+    monkeypatch.setenv("RASA_API_TOKEN_FILE", str(token_file))
+    assert StaffConfig().rasa_token == "tok-123"
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
