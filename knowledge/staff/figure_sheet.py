@@ -22,8 +22,9 @@ from knowledge.staff.figure_store import (
     STATE_NAMES, STATUSES, FigureStore, Proposal, check_proposal, exists, figure_fields, figure_label, form_fields,
     own_entries, parse_date, parse_number,
 )
-from knowledge.staff.spreadsheet import SpreadsheetError, _cell_text, _guard, _unguard
-from knowledge.staff.uploads import UploadError, csv_rows, strip_control_characters, xlsx_rows
+from knowledge.staff.importer import RowProblems
+from knowledge.staff.spreadsheet import SpreadsheetError, _cell_text, _guard, _unguard, xlsx_bytes
+from knowledge.staff.uploads import UploadError, csv_rows, xlsx_rows
 from knowledge.staff.validation import Problem
 from knowledge.tables import PolicyTables, format_date
 
@@ -52,20 +53,11 @@ _STATUS_WORDS = {label.casefold(): status for status, label in STATUSES.items()}
 
 
 @dataclass
-class FigureImportPlan:
-    """What an import would do; ``problems`` are (row number, "group.key", problem)."""
+class FigureImportPlan(RowProblems):
+    """What a figures import would do; problems name the figure ("group.key")."""
 
     proposals: List[Tuple[int, Proposal]] = field(default_factory=list)
     unchanged: int = 0
-    problems: List[Tuple[int, str, Problem]] = field(default_factory=list)
-
-    @property
-    def errors(self) -> List[Tuple[int, str, Problem]]:
-        return [p for p in self.problems if p[2].level == "error"]
-
-    @property
-    def warnings(self) -> List[Tuple[int, str, Problem]]:
-        return [p for p in self.problems if p[2].level == "warning"]
 
 
 def _who(entry: Mapping[str, Any], action: str) -> str:
@@ -109,27 +101,8 @@ def header() -> List[str]:
 
 
 def to_xlsx(tables: PolicyTables) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET_NAME
-    sheet.append(header())
-    for row in rows(tables):
-        sheet.append([strip_control_characters(cell) if isinstance(cell, str) else cell for cell in row])
-    for row in sheet.iter_rows():
-        for cell in row:
-            cell.data_type = "s"  # text, never a formula, whatever it starts with
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for letter, width in zip("ABCDEFGHIJKLMNO", (16, 26, 40, 10, 12, 12, 14, 22, 40, 50, 14, 14, 24, 30, 30)):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "E2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(SHEET_NAME, header(), rows(tables),
+                      (16, 26, 40, 10, 12, 12, 14, 22, 40, 50, 14, 14, 24, 30, 30), freeze="E2")
 
 
 def to_csv(tables: PolicyTables) -> bytes:

@@ -18,12 +18,9 @@ from knowledge.staff.validation import EntryValidator, Problem
 
 
 @dataclass
-class ImportPlan:
-    """What an import would do; ``problems`` are (row number, entry id, problem)."""
+class RowProblems:
+    """Problems of a spreadsheet import: (row number, what the row is about, problem)."""
 
-    added: List[Dict[str, Any]] = field(default_factory=list)
-    changed: List[Tuple[Dict[str, Any], str]] = field(default_factory=list)
-    unchanged: int = 0
     problems: List[Tuple[int, str, Problem]] = field(default_factory=list)
 
     @property
@@ -33,6 +30,15 @@ class ImportPlan:
     @property
     def warnings(self) -> List[Tuple[int, str, Problem]]:
         return [p for p in self.problems if p[2].level == "warning"]
+
+
+@dataclass
+class ImportPlan(RowProblems):
+    """What an FAQ import would do; problems name the entry id."""
+
+    added: List[Dict[str, Any]] = field(default_factory=list)
+    changed: List[Tuple[Dict[str, Any], str]] = field(default_factory=list)
+    unchanged: int = 0
 
 
 def _same_content(a: Dict[str, Any], b: Dict[str, Any]) -> bool:

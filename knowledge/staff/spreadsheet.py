@@ -72,25 +72,33 @@ def header() -> List[str]:
 
 
 def to_xlsx(entries: Sequence[StoredEntry]) -> bytes:
+    return xlsx_bytes(SHEET_NAME, header(), [entry_cells(item) for item in entries],
+                      (28, 40, 45, 80, 40, 20, 14, 20, 12, 10, 14), freeze="B2")
+
+
+def xlsx_bytes(title: str, head: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[int],
+               freeze: str) -> bytes:
+    """One sheet of text cells (never formulas), wrapped, a bold header row, fixed widths."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     sheet = book.active
-    sheet.title = SHEET_NAME
-    sheet.append(header())
-    for item in entries:
+    sheet.title = title
+    sheet.append(list(head))
+    for row in rows:
         # XML cannot hold control characters: one in an answer must not break the export.
-        sheet.append([strip_control_characters(cell) for cell in entry_cells(item)])
+        sheet.append([strip_control_characters(cell) if isinstance(cell, str) else cell for cell in row])
     for row in sheet.iter_rows():
         for cell in row:
             cell.data_type = "s"  # text, never a formula, whatever it starts with
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for letter, width in zip("ABCDEFGHIJK", (28, 40, 45, 80, 40, 20, 14, 20, 12, 10, 14)):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "B2"
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = freeze
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
