@@ -6,8 +6,9 @@ import html
 import os
 import re
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, Iterator, List
 
 import requests
 
@@ -62,3 +63,14 @@ def edit_form(session: requests.Session, base_url: str, entry_id: str) -> Dict[s
 def form_errors(page: str) -> List[str]:
     """The validation messages a refused save shows."""
     return [html.unescape(m) for m in re.findall(r'<li class="(?:error|warning)">(.*?)</li>', page)]
+
+
+@contextmanager
+def staff_app_on_a_copy(base: Path) -> Iterator[BotServers]:
+    """The staff app running on a copy of the content, stopped after the ``with`` block."""
+    pair = servers_on_a_copy(base)
+    try:
+        pair.start_staff_app()
+        yield pair
+    finally:
+        pair.stop_all()

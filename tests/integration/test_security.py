@@ -140,12 +140,8 @@ def test_env_sh_sets_a_private_umask_and_keeps_the_token_in_a_0600_file(tmp_path
 
 @pytest.fixture(scope="module")
 def staff(tmp_path_factory) -> Iterator[BotServers]:
-    pair = staff_client.servers_on_a_copy(tmp_path_factory.mktemp("staff-security"))
-    try:
-        pair.start_staff_app()
+    with staff_client.staff_app_on_a_copy(tmp_path_factory.mktemp("staff-security")) as pair:
         yield pair
-    finally:
-        pair.stop_all()
 
 
 def test_thirty_parallel_wrong_logins_get_at_most_the_limit_tried(staff: BotServers):

@@ -39,12 +39,8 @@ QUESTION = "lai suat vay ho ngheo bn"
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory) -> Iterator[BotServers]:
-    pair = staff_client.servers_on_a_copy(tmp_path_factory.mktemp("figures"))
-    try:
-        pair.start_staff_app()
+    with staff_client.staff_app_on_a_copy(tmp_path_factory.mktemp("figures")) as pair:
         yield pair
-    finally:
-        pair.stop_all()
 
 
 def content(servers: BotServers) -> Path:

@@ -28,12 +28,8 @@ ENTRY = "lai-suat-ho-ngheo"  # "Lãi suất cho vay hộ nghèo là bao nhiêu?"
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory) -> Iterator[BotServers]:
-    pair = staff_client.servers_on_a_copy(tmp_path_factory.mktemp("staff"))
-    try:
-        pair.start_staff_app()
+    with staff_client.staff_app_on_a_copy(tmp_path_factory.mktemp("staff")) as pair:
         yield pair
-    finally:
-        pair.stop_all()
 
 
 @pytest.fixture(scope="module")
