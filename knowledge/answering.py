@@ -61,6 +61,12 @@ ENTITY_PROGRAMME = {
     "tao_viec_lam": "viec_lam",
     "di_lam_viec_nuoc_ngoai": "xuat_khau_lao_dong",
 }
+def programmes_named(text: str) -> List[str]:
+    """Programmes a household tier or purpose named in the text points to, in order."""
+    return [ENTITY_PROGRAMME[span.term.value] for span in load_lexicon().segment(text)
+            if span.term is not None and span.term.value in ENTITY_PROGRAMME]
+
+
 _WHERE_RE = re.compile(r"\b(o dau|cho nao|noi nao|dia chi|lam ho so|nop ho so|giao dich|den dau|di dau)\b")
 _FOLLOW_UP_RE = re.compile(r"^(con|the con|vay con|con voi|con doi voi|neu la|voi)\b|\b(thi sao|the nao|thi the nao|sao a|thi sao a)\s*\??$")
 
@@ -140,7 +146,7 @@ class Answerer:
         if direct is not None:
             return direct
         retrieval = self.retriever.search(question)
-        best_faq = retrieval.faq[0] if retrieval.faq else None
+        best_faq = self._of_the_named_group(question, retrieval)
         if best_faq is not None and self._confident(best_faq, "faq"):
             answer = self.from_faq(best_faq.faq)
             answer.confidence, answer.retrieval = self._confidence(best_faq), retrieval
@@ -161,6 +167,19 @@ class Answerer:
         return Answer("unsure", text, suggestions=suggestions, retrieval=retrieval,
                       confidence=self._confidence(best_faq) if best_faq else 0.0,
                       reason="no FAQ entry or passage above the confidence thresholds")
+
+    def _of_the_named_group(self, question: str, retrieval: Retrieval) -> Optional[Hit]:
+        """The best FAQ hit, unless it is about another group than the one the citizen named
+        ("hộ nghèo vay lãi bao nhiêu 1 tháng" must not get the near-poor rate because a
+        near-poor paraphrase shares "1 tháng"): then the best confident hit about that group."""
+        best = retrieval.faq[0] if retrieval.faq else None
+        named = set(programmes_named(question))
+        if best is None or not named or not best.faq.programmes or named & set(best.faq.programmes):
+            return best
+        for hit in retrieval.faq[1:]:
+            if named & set(hit.faq.programmes) and self._confident(hit, "faq"):
+                return hit
+        return best
 
     def _by_parts(self, message: str) -> Optional[Answer]:
         """A long message answered question by question, in order, each searched with the
@@ -243,25 +262,48 @@ class Answerer:
             return None
         index = self.retriever.index
         previous = index.faq_by_id.get(previous_answer_id)
-        if previous is None or not (flagged or _FOLLOW_UP_RE.search(fold(question))):
+        if previous is None:
             return None
-        programmes = [
-            ENTITY_PROGRAMME[span.term.value]
-            for span in load_lexicon().segment(question)
-            if span.term is not None and span.term.value in ENTITY_PROGRAMME
-        ]
+        if not (flagged or _FOLLOW_UP_RE.search(fold(question))):
+            # "vay tối đa bao nhiêu?" right after the near-poor rate keeps its subject too.
+            return self._same_subject(question, previous) if len(question.split()) <= 8 else None
+        programmes = programmes_named(question)
         for programme in programmes:
             if programme in previous.programmes:
                 continue
             for entry in index.faq:
                 if entry.topic == previous.topic and programme in entry.programmes and len(entry.programmes) <= 2:
                     return self._switched(entry, previous, f"programme {programme}")
-        # No known group named: search the previous question together with this one,
-        # and keep the result only if it stays on the same topic.
+        # No known group named: first the same subject with the new question ("vay tối đa
+        # bao nhiêu?" after the near-poor rate is the near-poor cap), then the previous
+        # question together with this one, kept only if it stays on the same topic.
+        kept = self._same_subject(question, previous)
+        if kept is not None:
+            return kept
         retrieval = self.retriever.search(f"{previous.question} {question}", top=3)
         for hit in retrieval.faq:
             if hit.faq.id != previous.id and hit.faq.topic == previous.topic and self._confident(hit, "suggest"):
                 return self._switched(hit.faq, previous, f"combined search, fused {hit.fused:.3f}")
+        return None
+
+    def _same_subject(self, question: str, previous: FaqEntry) -> Optional[Answer]:
+        """A short question naming no group, after an answer about one programme: the new
+        question about that programme, if the knowledge base answers it with confidence."""
+        if len(previous.programmes) != 1 or programmes_named(question):
+            return None
+        programme = previous.programmes[0]
+        name = (self.tables.programmes.get(programme) or {}).get("short_name")
+        if not name:
+            return None
+        # The question alone decides what is asked; the programme only chooses among its answers.
+        alone = self.retriever.search(question, top=10).faq
+        for hit in alone:
+            if programme in hit.faq.programmes and self._confident(hit, "suggest"):
+                return self._switched(hit.faq, previous, f"same subject ({programme}), fused {hit.fused:.3f}")
+        asked = alone[0].faq.topic if alone else None
+        for hit in self.retriever.search(f"{question} {name}", top=3).faq:
+            if programme in hit.faq.programmes and hit.faq.topic == asked and self._confident(hit, "faq"):
+                return self._switched(hit.faq, previous, f"same subject ({programme}) and topic, fused {hit.fused:.3f}")
         return None
 
     def _switched(self, entry: FaqEntry, previous: FaqEntry, how: str) -> Answer:

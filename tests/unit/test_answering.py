@@ -83,3 +83,27 @@ def test_messages_without_words_get_a_prompt_not_a_guess(answerer, message):
 @pytest.mark.parametrize("message", ["你好，我想借钱", "Привет, как дела", "こんにちは"])
 def test_other_scripts_are_told_the_bot_speaks_vietnamese(answerer, message):
     assert "tiếng Việt" in answerer.answer(message).text
+
+
+def test_a_short_follow_up_keeps_the_programme_of_the_last_answer(answerer):
+    """Issue 14: "vay tối đa bao nhiêu" after the near-poor rate is the near-poor cap."""
+    first = answerer.answer("Lãi suất hộ cận nghèo?")
+    assert first.answer_id and "ho_can_ngheo" in answerer.retriever.index.faq_by_id[first.answer_id].programmes
+    cap = answerer.answer("vay tối đa bao nhiêu", first.answer_id)
+    assert "ho_can_ngheo" in answerer.retriever.index.faq_by_id[cap.answer_id].programmes, cap.reason
+    student = answerer.answer("Sinh viên vay lãi suất bao nhiêu?")
+    monthly = answerer.answer("còn mỗi tháng được vay bao nhiêu?", student.answer_id, follow_up=True)
+    entry = answerer.retriever.index.faq_by_id[monthly.answer_id]
+    assert "hssv" in entry.programmes and entry.topic != "rates", monthly.reason
+
+
+def test_naming_another_group_changes_the_subject(answerer):
+    first = answerer.answer("Lãi suất hộ cận nghèo?")
+    other = answerer.answer("còn hộ mới thoát nghèo thì sao", first.answer_id)
+    assert "ho_moi_thoat_ngheo" in answerer.retriever.index.faq_by_id[other.answer_id].programmes
+
+
+def test_the_answer_is_about_the_group_named(answerer):
+    answer = answerer.answer("hộ nghèo vay lãi bao nhiêu 1 tháng")
+    entry = answerer.retriever.index.faq_by_id[answer.answer_id]
+    assert "ho_ngheo" in entry.programmes, answer.answer_id
