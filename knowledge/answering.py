@@ -41,6 +41,11 @@ CAPABILITIES = (
     "Tôi có thể giúp về vốn vay ưu đãi của Ngân hàng Chính sách xã hội (ai được vay, lãi suất, "
     "mức vay, thời hạn, thủ tục, giấy tờ, nơi giao dịch, trả nợ) và cách phòng tránh tín dụng đen."
 )
+OUT_OF_SCOPE_TEXT = (
+    "Câu này nằm ngoài phạm vi tôi trả lời. Tôi là trợ lý về vốn vay ưu đãi của Ngân hàng Chính sách "
+    "xã hội (ai được vay, lãi suất, mức vay, thủ tục, trả nợ) và cách phòng tránh tín dụng đen. Với câu hỏi "
+    "này, anh/chị nên hỏi cơ quan, đơn vị phụ trách việc đó, hoặc UBND xã/phường nơi mình ở."
+)
 EMPTY_TEXT = EMPTY_REPLY  # one wording: the channels answer an empty message the same way
 NOT_VIETNAMESE_TEXT = (
     "Xin lỗi, tôi chỉ hiểu tiếng Việt (có dấu hoặc không dấu). Anh/chị vui lòng hỏi bằng tiếng Việt. "
@@ -65,6 +70,17 @@ def programmes_named(text: str) -> List[str]:
     """Programmes a household tier or purpose named in the text points to, in order."""
     return [ENTITY_PROGRAMME[span.term.value] for span in load_lexicon().segment(text)
             if span.term is not None and span.term.value in ENTITY_PROGRAMME]
+
+
+# Words of the bot's subject: a message with none of them and no FAQ entry near it is out of scope.
+_CREDIT_WORDS = re.compile(r"\b(vay|lai|no|tra|gop|von|tien|ngan hang|nhcs|chinh sach|tin dung|ngheo|to tk|tiet kiem"
+                           r"|the chap|ho so|giai ngan|cho vay|muon|app|nang lai)\b")
+
+
+def about_credit(text: str) -> bool:
+    """True when the message speaks of money, loans or the bank at all (even to ask something odd)."""
+    return bool(_CREDIT_WORDS.search(fold(text))) or any(
+        span.term is not None for span in load_lexicon().segment(text))
 
 
 _WHERE_RE = re.compile(r"\b(o dau|cho nao|noi nao|dia chi|lam ho so|nop ho so|giao dich|den dau|di dau)\b")
@@ -163,6 +179,9 @@ class Answerer:
             return answer
         suggestions = [hit.faq.question for hit in retrieval.faq[:3]
                        if hit.faq is not None and self._confident(hit, "suggest")]
+        if not about_credit(question):  # suggestions about loans would not help either
+            return Answer("unsure", OUT_OF_SCOPE_TEXT, retrieval=retrieval,
+                          reason="out of scope: no word about loans, money or the bank, no FAQ entry sure enough")
         text = f"{UNSURE_TEXT}\n{SUGGESTION_INTRO if suggestions else CAPABILITIES}"
         return Answer("unsure", text, suggestions=suggestions, retrieval=retrieval,
                       confidence=self._confidence(best_faq) if best_faq else 0.0,

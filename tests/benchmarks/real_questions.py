@@ -6,6 +6,7 @@ the dev and test splits (tests/data/real_questions/) as a new conversation throu
 REST channel, and sorts the replies by what can be decided mechanically:
 
 - ABSTAIN: "not sure" / the capabilities text / "temporarily unavailable";
+- OUT_OF_SCOPE: the out-of-scope reply (right for an out-of-scope question, an abstention otherwise);
 - QUESTIONNAIRE: the advisor asked a question (household status, purpose, a condition)
   instead of answering;
 - OUTDATED: a rate or poverty line stated as current that was not in force that day;
@@ -30,14 +31,14 @@ from typing import Any, Dict, List, Optional
 
 import yaml
 
-from knowledge.answering import CAPABILITIES, UNAVAILABLE_TEXT, UNSURE_TEXT
+from knowledge.answering import CAPABILITIES, OUT_OF_SCOPE_TEXT, UNAVAILABLE_TEXT, UNSURE_TEXT
 from knowledge.figure_audit import pattern, superseded_forms
 from knowledge.tables import PolicyTables
 from tests.integration.servers import ROOT, new_sender, running_bot, texts
 
 SET_DIR = ROOT / "tests" / "data" / "real_questions"
 SPLITS = ("dev", "test")
-KINDS = ("ANSWERED", "ABSTAIN", "QUESTIONNAIRE", "OUTDATED")
+KINDS = ("ANSWERED", "ABSTAIN", "OUT_OF_SCOPE", "QUESTIONNAIRE", "OUTDATED")
 # Sentences about past or coming values, which may name a superseded figure with its dates.
 _HISTORY_SENTENCE = re.compile(r"(?:Trước ngày|Từ ngày|Các mức qua từng thời kỳ|Lưu ý:)[^.]*(?:\.|$)")
 
@@ -55,6 +56,8 @@ def advisor_questions() -> List[str]:
 
 def classify(reply: str, stale: "re.Pattern[str]", asks: List[str]) -> str:
     """The mechanical verdict on one reply."""
+    if OUT_OF_SCOPE_TEXT[:40] in reply:
+        return "OUT_OF_SCOPE"
     if not reply.strip() or UNSURE_TEXT[:60] in reply or UNAVAILABLE_TEXT[:60] in reply or reply.strip() == CAPABILITIES:
         return "ABSTAIN"
     if stale.search(_HISTORY_SENTENCE.sub(" ", reply)):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from knowledge.answering import SOURCE_PREFIX, Answerer, trim_to_answer
+from knowledge.answering import OUT_OF_SCOPE_TEXT, SOURCE_PREFIX, Answerer, trim_to_answer
 from knowledge.corpus import load_faq
 from knowledge.retriever import Retriever
 from knowledge.tables import PolicyTables, split_citations
@@ -50,6 +50,13 @@ def test_unrelated_questions_get_no_answer(answerer, question):
     answer = answerer.answer(question)
     assert answer.kind == "unsure"
     assert SOURCE_PREFIX not in answer.message()
+    # Issue 14: say what the bot covers and where to ask, with no policy figure and no loan suggestions.
+    assert answer.text == OUT_OF_SCOPE_TEXT and not answer.suggestions
+
+
+def test_a_loan_question_the_bot_cannot_answer_is_not_called_out_of_scope(answerer):
+    answer = answerer.answer("bộ đội xuất ngũ có được vay vốn không")
+    assert answer.text != OUT_OF_SCOPE_TEXT
 
 
 def test_follow_up_keeps_the_topic_and_switches_programme(answerer):
