@@ -7,7 +7,8 @@
 - ``RASA_URL`` (default http://localhost:5005) for the answer check's intent,
   and Rasa's API token from ``RASA_API_TOKEN_FILE`` (default ``.cache/rasa_api_token``,
   0600) or ``RASA_API_TOKEN``.
-- ``TRACKER_DB`` (default ``.cache/conversations.db``) for the review queue.
+- ``TRACKER_DB`` (default ``.cache/conversations.db``) for the review queue and the statistics,
+  or ``TRACKER_STORE_URL`` (a SQLAlchemy URL: the PostgreSQL tracker store of the scale-out).
 """
 
 from __future__ import annotations
@@ -33,12 +34,18 @@ class StaffConfig:
     index_dir: Path = INDEX_DIR
     state_dir: Path = field(default_factory=lambda: _path("STAFF_STATE_DIR", PROJECT_DIR / ".cache" / "staff"))
     tracker_db: Path = field(default_factory=lambda: _path("TRACKER_DB", PROJECT_DIR / ".cache" / "conversations.db"))
+    tracker_url: str = field(default_factory=lambda: os.environ.get("TRACKER_STORE_URL", "").strip())
     rasa_url: str = field(default_factory=lambda: os.environ.get("RASA_URL", "http://localhost:5005").rstrip("/"))
     rasa_token: str = field(default_factory=read_token)
     host: str = field(default_factory=lambda: os.environ.get("ADMIN_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(os.environ.get("ADMIN_PORT", "5080")))
     # Set STAFF_COOKIE_SECURE=1 behind HTTPS so the session cookie is never sent in clear.
     secure_cookies: bool = field(default_factory=lambda: os.environ.get("STAFF_COOKIE_SECURE", "") == "1")
+
+    @property
+    def tracker_store(self) -> str:
+        """The tracker store the staff tools read: a SQLAlchemy URL, else the SQLite file's path."""
+        return self.tracker_url or str(self.tracker_db)
 
     @property
     def history_dir(self) -> Path:

@@ -1,10 +1,10 @@
 """Review queue: recent conversations where the bot was unsure, fell back, or got a 👎.
 
-Reads Rasa's SQL tracker store (SQLite, table ``events``, one JSON event per row in
-``data``) read-only. A conversation is listed when a user message was read as
-``nlu_fallback``, the bot ran ``action_default_fallback``, the knowledge action set
-``answer_kind`` to ``unsure`` or ``unavailable``, or the web widget set
-``answer_feedback`` to ``{"rating": "down", ...}``. Every text shown has personal
+Reads Rasa's SQL tracker store (table ``events``, one JSON event per row in ``data``)
+read-only through ``tracker_reader.py`` (SQLite, or PostgreSQL in the scale-out). A
+conversation is listed when a user message was read as ``nlu_fallback``, the bot ran
+``action_default_fallback``, the knowledge action set ``answer_kind`` to ``unsure`` or
+``unavailable``, or the web widget set ``answer_feedback`` to ``{"rating": "down", ...}``. Every text shown has personal
 numbers masked (bot/pii.py), and conversations are named by a hash of the sender id,
 which may itself be a phone number.
 """
@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import time
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from bot.pii import mask_personal_data
+from knowledge.staff.tracker_reader import TrackerReader, reader_for
 
 REASONS = {
     "nlu_fallback": "Bot không hiểu câu hỏi (nlu_fallback)",
@@ -29,14 +28,6 @@ REASONS = {
     "unavailable": "Phần tra cứu bị gián đoạn",
     "thumbs_down": "Người dân bấm 👎",
 }
-_CANDIDATES = """
-SELECT sender_id, MAX(timestamp) AS last FROM events
-WHERE timestamp >= ? AND (
-    intent_name = 'nlu_fallback' OR action_name = 'action_default_fallback'
-    OR (type_name = 'slot' AND (data LIKE '%"answer_kind"%' OR data LIKE '%"answer_feedback"%'))
-)
-GROUP BY sender_id ORDER BY last DESC LIMIT ?
-"""
 
 
 @dataclass
@@ -121,21 +112,17 @@ def _question_before(turns: List[Turn], bot_text: str) -> Optional[Turn]:
     return None
 
 
-def review_queue(db_path: Path, days: float = 14, limit: int = 50) -> List[Conversation]:
-    """Flagged conversations of the last ``days`` days, most recent first (empty when no store yet)."""
-    if not db_path.exists():
-        return []
-    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)) as db:
-        try:
-            senders = [row[0] for row in db.execute(_CANDIDATES, (time.time() - days * 86400, limit * 4))]
-        except sqlite3.OperationalError:  # the tracker store has not created its table yet
-            return []
-        conversations = []
-        for sender in senders:
-            rows = db.execute("SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,))
-            conversation = conversation_from_events(sender, [json.loads(data) for (data,) in rows])
-            if conversation.flags:
-                conversations.append(conversation)
-            if len(conversations) >= limit:
-                break
+def review_queue(store: Union[Path, str, TrackerReader], days: float = 14, limit: int = 50) -> List[Conversation]:
+    """Flagged conversations of the last ``days`` days, most recent first (empty when no store yet).
+
+    ``store``: the SQLite file, a SQLAlchemy URL (PostgreSQL) or a reader (tracker_reader.py).
+    """
+    reader = reader_for(store)
+    conversations = []
+    for sender in reader.flagged_senders(time.time() - days * 86400, limit * 4):
+        conversation = conversation_from_events(sender, reader.conversation(sender))
+        if conversation.flags:
+            conversations.append(conversation)
+        if len(conversations) >= limit:
+            break
     return conversations
