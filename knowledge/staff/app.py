@@ -52,6 +52,7 @@ from knowledge.staff.sessions import (
     same_token,
 )
 from knowledge.staff.spreadsheet import SpreadsheetError, read_sheet, to_csv, to_xlsx
+from knowledge.staff.stats_routes import add_stats_routes
 from knowledge.staff.validation import EntryValidator, Problem
 from knowledge.tables import PolicyTables
 
@@ -405,6 +406,9 @@ def create_app(config: Optional[StaffConfig] = None, name: str = "staff_admin") 
 
     # -- policy figures: propose, second-person approval, rollback (figure_routes.py) ----------------
     add_figure_routes(app, page, figures, faq, tables)
+
+    # -- statistics and the periodic report for propaganda staff (stats_routes.py) ---------------------
+    add_stats_routes(app, page, config, faq, knowledge)
 
     # -- documents ---------------------------------------------------------------------------------
     @app.get("/documents")

@@ -83,6 +83,7 @@ NAV = """<nav>
 <a href="/transfer">Nhập/Xuất bảng tính</a>
 <a href="/check">Kiểm tra câu trả lời</a>
 <a href="/review">Hàng chờ rà soát</a>
+<a href="/stats">Thống kê</a>
 <span class="user">$user</span>
 $logout
 </nav>"""
