@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 log() { printf '\033[1m[browser setup]\033[0m %s\n' "$*" >&2; }
 
-PACKAGES=(chromium fonts-dejavu-core fonts-noto-color-emoji)
+# poppler-utils: pdftoppm/pdftotext, to render and read the staff report PDF (test_staff_stats.py).
+PACKAGES=(chromium fonts-dejavu-core fonts-noto-color-emoji poppler-utils)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
