@@ -23,15 +23,23 @@ DIGIT_RUN = re.compile(r"(?<![\d.,])\+?\d(?:[ .\-]?\d)*(?!\d)")
 # "150.000.000" or "1,500,000": thousands groups are money, not an identifier; money never
 # starts with a zero ("001.203.012.345" is a grouped CCCD).
 THOUSANDS = re.compile(r"^[1-9]\d{0,2}(?:([.,])\d{3})(?:\1\d{3})*$")
+# "100 000 000": thousands grouped by spaces are money only after a money word or before a unit.
+SPACED_THOUSANDS = re.compile(r"^[1-9]\d{0,2}(?: \d{3})+$")
 # "vay 100000000 trả 120000000": an ungrouped amount after a money word, or a round one.
-MONEY_BEFORE = re.compile(r"(?:vay|mượn|muon|trả|tra|góp|gop|lãi|lai|nợ|no|gốc|goc|nhận|nhan|được|duoc|còn|con)"
+MONEY_BEFORE = re.compile(r"(?:vay|mượn|muon|trả|tra|góp|gop|lãi|lai|nợ|no|gốc|goc|nhận|nhan|được|duoc|còn|con"
+                          r"|tiền|tien|trừ|tru|rút|rut|đòi|doi|lương|luong|giá|gia|phí|phi|tổng|tong|mất|mat)"
                           r"\W{0,3}$", re.IGNORECASE)
 ROUND_AMOUNT = re.compile(r"^[1-9]\d*00000$")
 CURRENCY_AFTER = re.compile(r"^\s*(?:đ\b|đồng|dong\b|d\b|vnđ|vnd|k\b|nghìn|nghin|ngàn|ngan|triệu|trieu|tr\b|tỷ|ty\b|%)",
                             re.IGNORECASE)
 # The keyword may be followed by up to three words: "tài khoản Techcombank 1903456789".
-ACCOUNT_BEFORE = re.compile(r"(?:stk|số\s*tk|so\s*tk|tài\s*khoản|tai\s*khoan|\btk|account|thẻ|the\s*atm|atm)"
-                            r"(?:\W{1,3}[^\W\d]+){0,3}\W{0,3}$", re.IGNORECASE)
+ACCOUNT_WORDS = r"(?:stk|số\s*tk|so\s*tk|tài\s*khoản|tai\s*khoan|\btk|account|thẻ|the\s*atm|atm)"
+ACCOUNT_BEFORE = re.compile(ACCOUNT_WORDS + r"(?:\W{1,3}[^\W\d]+){0,3}\W{0,3}$", re.IGNORECASE)
+# The keyword right before the number ("STK: 190…"): an account even when it looks like money.
+ACCOUNT_RIGHT_BEFORE = re.compile(ACCOUNT_WORDS + r"\W{0,3}$", re.IGNORECASE)
+# "chuyển khoản (vào) 1903456789": an account unless the number reads as an amount.
+TRANSFER_BEFORE = re.compile(r"(?:chuyển\s*khoản|chuyen\s*khoan|\bck)(?:\W{1,3}(?:vào|vao|qua|tới|toi|cho|về|ve)){0,2}"
+                             r"\W{0,3}$", re.IGNORECASE)
 ID_BEFORE = re.compile(r"(?:cccd|cmnd|cmt|căn\s*cước|can\s*cuoc|chứng\s*minh|chung\s*minh|định\s*danh|dinh\s*danh)"
                        r"[^\d]{0,12}$", re.IGNORECASE)
 
@@ -61,11 +69,17 @@ def _kind_of_number(run: str, before: str, after: str) -> str:
     n = len(digits)
     if ID_BEFORE.search(before) and n in (9, 12):
         return "id_number"  # named as an ID: grouped like money or not, it is masked
-    if ACCOUNT_BEFORE.search(before) and 6 <= n <= 19:
+    money_word = bool(MONEY_BEFORE.search(before)) and not digits.startswith("0")
+    reads_as_money = bool(CURRENCY_AFTER.match(after) or THOUSANDS.match(run)) or money_word
+    if ACCOUNT_BEFORE.search(before) and 6 <= n <= 19 and (ACCOUNT_RIGHT_BEFORE.search(before) or not reads_as_money):
+        return "bank_account"  # "tài khoản bị trừ 500000 đồng" is money, "STK: 1903456789" is not
+    if TRANSFER_BEFORE.search(before) and 8 <= n <= 19 and not reads_as_money and not ROUND_AMOUNT.match(digits):
         return "bank_account"
-    if CURRENCY_AFTER.match(after) or THOUSANDS.match(run):
+    if reads_as_money or (SPACED_THOUSANDS.match(run) and CURRENCY_AFTER.match(after)):
         return ""
-    if digits == run and (MONEY_BEFORE.search(before) or ROUND_AMOUNT.match(digits)) and not digits.startswith("0"):
+    if SPACED_THOUSANDS.match(run) and (MONEY_BEFORE.search(before) or re.match(r"^\s*(?:trả|tra|góp|gop|lãi|lai)\b", after)):
+        return ""  # "vay 100 000 000 trả 120 000 000"
+    if digits == run and (money_word or ROUND_AMOUNT.match(digits)) and not digits.startswith("0"):
         return ""  # "vay 100000000 trả 120000000": amounts the loan calculator needs
     international = run.startswith("+84") or (digits.startswith("84") and n == 11)
     if international or (digits.startswith("0") and (n == 10 or (n == 11 and digits.startswith(("01", "02"))))):
