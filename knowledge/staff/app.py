@@ -520,11 +520,11 @@ def create_app(config: Optional[StaffConfig] = None, name: str = "staff_admin") 
             days = max(1, min(int(request.args.get("days", "14")), 365))
         except ValueError:
             days = 14
-        conversations = await asyncio.to_thread(review_queue, config.tracker_db, days)
+        conversations = await asyncio.to_thread(review_queue, config.tracker_store, days)
         if reason:
             conversations = [c for c in conversations if any(f.reason == reason for f in c.flags)]
         return page(request, "Hàng chờ rà soát",
-                    pages.review_page(conversations, days, reason, config.tracker_db.exists()))
+                    pages.review_page(conversations, days, reason, bool(config.tracker_url) or config.tracker_db.exists()))
 
     return app
 
