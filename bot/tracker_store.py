@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Iterator, List, Optional, Text
+from typing import Any, Iterator, List, Optional, Text, Tuple
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -86,3 +86,52 @@ class QuickSQLTrackerStore(SQLTrackerStore):
                 session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
         logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
+
+    # ----------------------------------------------------------------- personal data (issue 15)
+    # What a citizen may see and have deleted (Luật 91/2025/QH15), and the retention job:
+    # plain SQL on the same table, the same on SQLite and PostgreSQL.
+
+    async def exists(self, sender_id: Text) -> bool:
+        """Whether any event of the conversation is stored (Rasa's default reads the whole tracker)."""
+        with self.session_scope() as session:
+            return session.execute(ANY_EVENT, {"sender_id": sender_id}).first() is not None
+
+    def conversation_events(self, sender_id: Text) -> List[dict]:
+        """Every stored event of the conversation, oldest first."""
+        with self.session_scope() as session:
+            return self._stored_events(session, sender_id, True)
+
+    def delete_conversation(self, sender_id: Text) -> int:
+        """Delete every event of the conversation; returns how many were deleted."""
+        with self.session_scope() as session:
+            deleted = session.execute(DELETE_CONVERSATION, {"sender_id": sender_id}).rowcount
+            session.commit()
+        return int(deleted or 0)
+
+    def delete_older_than(self, cutoff: float) -> Tuple[int, int]:
+        """Delete every event stamped before ``cutoff`` (Unix time).
+
+        Returns (conversations left with no event at all, events deleted). A conversation
+        whose every event is older is gone; a long one keeps only its recent events.
+        """
+        with self.session_scope() as session:
+            emptied = session.execute(CONVERSATIONS_ENDING_BEFORE, {"cutoff": cutoff}).scalar() or 0
+            deleted = session.execute(DELETE_BEFORE, {"cutoff": cutoff}).rowcount
+            session.commit()
+        return int(emptied), int(deleted or 0)
+
+
+ANY_EVENT = sa.text("SELECT 1 FROM events WHERE sender_id = :sender_id LIMIT 1")
+DELETE_CONVERSATION = sa.text("DELETE FROM events WHERE sender_id = :sender_id")
+DELETE_BEFORE = sa.text("DELETE FROM events WHERE timestamp < :cutoff")
+CONVERSATIONS_ENDING_BEFORE = sa.text(
+    "SELECT count(*) FROM (SELECT sender_id FROM events GROUP BY sender_id HAVING max(timestamp) < :cutoff) AS old")
+
+
+def sql_store(store: Any) -> Optional[QuickSQLTrackerStore]:
+    """The ``QuickSQLTrackerStore`` inside Rasa's wrappers (fail-safe, awaitable), if there is one."""
+    for _ in range(5):
+        if isinstance(store, QuickSQLTrackerStore):
+            return store
+        store = getattr(store, "_tracker_store", None)
+    return None

@@ -9,7 +9,9 @@ raw text through :func:`MessageGuard.screen` and lets :func:`answer` run Rasa, s
 - a message that looks like a Rasa command ("/restart") is read as plain text;
 - a sender who floods the bot gets a polite "slow down" instead of an answer;
 - the citizen always gets a reply within a deadline, even when the action server is
-  down or slow ("hệ thống đang bận"); the conversation continues once it is back.
+  down or slow ("hệ thống đang bận"); the conversation continues once it is back;
+- «xem/xóa dữ liệu của tôi» are answered before Rasa, and a new conversation's first
+  answer ends with the personal-data notice (``bot.privacy``).
 """
 
 from __future__ import annotations
@@ -145,6 +147,8 @@ class Screened:
     notices: List[str] = field(default_factory=list)
     # When set, Rasa is not asked: this is the whole reply (empty message, flooding).
     reply_instead: Optional[str] = None
+    # Said after Rasa's answer (the first-contact privacy notice).
+    after: List[str] = field(default_factory=list)
 
 
 class RateLimiter:
@@ -216,6 +220,7 @@ async def answer(
     run_rasa: Callable[[str, Any], Awaitable[Any]],
     collector: Any,
     deadline: float = ANSWER_DEADLINE_SECONDS,
+    privacy: Optional[Any] = None,
 ) -> List[Dict[str, Any]]:
     """The replies to send: notices, then Rasa's answer or a polite stand-in.
 
@@ -228,18 +233,29 @@ async def answer(
     replies = [{"recipient_id": sender_id, "text": notice} for notice in screened.notices]
     if screened.reply_instead is not None:
         return replies + [{"recipient_id": sender_id, "text": screened.reply_instead}]
+    if privacy is not None:  # bot.privacy.PrivacyDesk: «xem/xóa dữ liệu của tôi», the first-contact notice
+        handled, to_rasa = await privacy.intercept(screened.text, sender_id)
+        replies += handled
+        if not to_rasa:
+            return replies
+        if await privacy.is_new_conversation(sender_id):  # said after the first answer, once
+            screened.after.append(privacy.notice())
     task = asyncio.ensure_future(run_rasa(screened.text, collector))
     try:
         await asyncio.wait_for(asyncio.shield(task), timeout=deadline)
     except asyncio.TimeoutError:
         logger.warning("no answer within %.1f s; told the citizen the system is busy", deadline)
         task.add_done_callback(_log_late_failure)
-        return replies + [{"recipient_id": sender_id, "text": BUSY_REPLY}]
+        return replies + [{"recipient_id": sender_id, "text": BUSY_REPLY}] + _after(screened, sender_id)
     except Exception:  # noqa: BLE001 - a failure inside Rasa must still get a reply
         logger.exception("processing a message failed")
-        return replies + [{"recipient_id": sender_id, "text": BUSY_REPLY}]
+        return replies + [{"recipient_id": sender_id, "text": BUSY_REPLY}] + _after(screened, sender_id)
     answers = [m for m in collector.messages if m.get("text") or m.get("buttons") or m.get("custom") or m.get("image")]
-    return replies + (answers or [{"recipient_id": sender_id, "text": BUSY_REPLY}])
+    return replies + (answers or [{"recipient_id": sender_id, "text": BUSY_REPLY}]) + _after(screened, sender_id)
+
+
+def _after(screened: Screened, sender_id: str) -> List[Dict[str, Any]]:
+    return [{"recipient_id": sender_id, "text": text} for text in screened.after]
 
 
 def _shorten_action_server_timeout() -> None:

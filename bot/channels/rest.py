@@ -8,6 +8,7 @@ gets a polite reply, an unreadable request a 400 with a Vietnamese explanation.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -27,6 +28,7 @@ from bot.channels.guard import (
     screen_metadata,
 )
 from bot.channels.zalo import SENDER_PREFIX as ZALO_SENDER_PREFIX
+from bot.privacy import PrivacyDesk
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +97,23 @@ class GuardedRestInput(RestInput):
                 await on_new_message(UserMessage(text, collector, sender_id,
                                                  input_channel=self.name(), metadata=metadata))
 
-            replies = await answer(screened, sender_id, run_rasa, CollectingOutputChannel())
+            replies = await answer(screened, sender_id, run_rasa, CollectingOutputChannel(),
+                                   privacy=PrivacyDesk.for_app(request.app))
             return response.json(replies)
+
+        # Conversations older than the retention period are deleted by each Rasa process
+        # (bot/retention.py); every deployment registers this channel.
+        @webhook.listener("after_server_start")
+        async def start_retention(app: Any, loop: Any) -> None:
+            from bot.retention import run_periodically
+
+            self._retention = asyncio.ensure_future(run_periodically(
+                lambda: getattr(getattr(app.ctx, "agent", None), "tracker_store", None)))
+
+        @webhook.listener("before_server_stop")
+        async def stop_retention(app: Any, loop: Any) -> None:
+            task = getattr(self, "_retention", None)
+            if task is not None:
+                task.cancel()
 
         return webhook

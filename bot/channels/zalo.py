@@ -32,6 +32,7 @@ from bot.channels.shared_state import SharedState, shared_state
 from bot.channels.zalo_client import ClientSettings, TokenPair, TokenStore, ZaloApiError, ZaloClient
 from bot.channels.zalo_replies import TEXT_LIMIT, TEXT_ONLY_REPLY, OptionMemory, to_zalo
 from bot.channels.zalo_webhook import SIGNATURE_HEADER, ZaloEvent, is_fresh, parse_body, parse_event, signature_matches
+from bot.privacy import PrivacyDesk
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,9 @@ class ZaloOAInput(InputChannel):
         # Rasa process or machine it reaches.
         self.state = state or shared_state()
         self.options = OptionMemory(self.state)
+        # «xem/xóa dữ liệu của tôi» and the first-contact notice need Rasa's agent (bot/privacy.py).
+        self.app: Any = None
+        self.privacy = PrivacyDesk(lambda: getattr(getattr(self.app, "ctx", None), "agent", None), self.state)
         self._tasks: Set["asyncio.Task[None]"] = set()
         # Rasa runs NLU and policies on the event loop that also serves the webhook, so a
         # burst of turns in flight delays every acknowledgement; two at a time kept the
@@ -104,6 +108,7 @@ class ZaloOAInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            self.app = request.app
             status, reason = self.accept(request.body or b"", request.headers.get(SIGNATURE_HEADER), on_new_message)
             return response.json({"status": reason}, status=status)
 
@@ -162,7 +167,8 @@ class ZaloOAInput(InputChannel):
                 screened = Screened(GREET_COMMAND)  # our own command, not the citizen's text
             else:  # read "2" against the options offered last, now that earlier turns are done
                 screened = self.guard.screen(self.options.resolve(sender_id, event.text), sender_id)
-            replies = await answer(screened, sender_id, run_rasa, CollectingOutputChannel(), deadline=self.answer_deadline)
+            replies = await answer(screened, sender_id, run_rasa, CollectingOutputChannel(), deadline=self.answer_deadline,
+                                   privacy=self.privacy)
         outgoing = to_zalo(replies, self.text_limit)
         self.options.remember(sender_id, outgoing.option_payloads)  # this turn's options replace older ones
         await self.deliver(event.user_id, outgoing.messages)

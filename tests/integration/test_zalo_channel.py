@@ -89,7 +89,8 @@ def test_following_the_oa_gets_the_greeting_with_numbered_options(zalo):
 def test_answering_a_number_picks_the_numbered_option(zalo, tables):
     user = new_sender("u-option")
     greeting = "\n".join(zalo.ask(user, "xin chào"))
-    options = dict(line.split(". ", 1) for line in greeting.split(OPTIONS_INTRO)[1].strip().splitlines())
+    # (the first turn ends with the personal-data notice after the options)
+    options = dict(line.split(". ", 1) for line in greeting.split(OPTIONS_INTRO)[1].strip().split("\n\n")[0].splitlines())
     assert options["2"] == "Lãi suất hộ nghèo", options  # the greeting's second quick reply
     answer = "\n".join(zalo.ask(user, "2"))
     assert tables.figure("ho_ngheo", "rate").text in answer
@@ -98,7 +99,9 @@ def test_answering_a_number_picks_the_numbered_option(zalo, tables):
 
 
 def test_a_long_answer_is_split_under_zalos_limit(zalo, tables):
-    texts = zalo.ask(new_sender("u-long"), "nhà tôi hộ cận nghèo muốn vay nuôi bò, có được không?")
+    user = new_sender("u-long")
+    zalo.ask(user, "xin chào")  # past the first turn, which ends with the personal-data notice
+    texts = zalo.ask(user, "nhà tôi hộ cận nghèo muốn vay nuôi bò, có được không?")
     assert sum(len(t) for t in texts) > TEXT_LIMIT, "this answer is meant to be longer than one message"
     assert len(texts) >= 2 and all(len(t) <= TEXT_LIMIT for t in texts)
     assert tables.programmes["ho_can_ngheo"]["name"] in texts[0] + texts[1]
@@ -133,3 +136,18 @@ def test_an_unsigned_or_unreadable_body_is_refused(zalo):
     response = zalo.post({"timestamp": "1"}, signature="x")  # a JSON object, but unsigned
     assert response.status_code == 401
     assert requests.post(zalo.webhook, data=b"\xff not json", timeout=10).status_code == 400
+
+
+def test_a_zalo_citizen_sees_and_deletes_their_data_by_typing(zalo):
+    """Luật 91/2025/QH15: the notice once, «xem dữ liệu», «xoa du lieu» then option 1 («Có»)."""
+    from bot.privacy import CONFIRM_QUESTION, notice_text
+
+    user = new_sender("u-privacy")
+    first = "\n".join(zalo.ask(user, RATE_QUESTION))
+    assert notice_text() in first
+    assert notice_text() not in "\n".join(zalo.ask(user, "còn hộ cận nghèo thì sao"))
+    assert "2 của anh/chị" in "\n".join(zalo.ask(user, "xem du lieu cua toi"))
+    question = "\n".join(zalo.ask(user, "xoa het tin nhan cua toi"))
+    assert CONFIRM_QUESTION in question and f"{OPTIONS_INTRO}\n1. Có" in question
+    assert "đã xóa" in "\n".join(zalo.ask(user, "1"))
+    assert zalo.stored_events(user) == [], "no event of the citizen is left"
