@@ -106,6 +106,13 @@ def report(results: Dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def answer_texts(replies: List[Dict[str, Any]]) -> str:
+    """The reply texts without the personal-data notice every new conversation ends with (bot/privacy.py)."""
+    from bot.privacy import notice_text
+
+    return texts([reply for reply in replies if reply.get("text") != notice_text()])
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="REST webhook of a running bot (default: start one)")
@@ -116,13 +123,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         import requests
 
         def say(text: str) -> str:
-            return texts(requests.post(args.url, json={"sender": new_sender("realq"), "message": text}, timeout=60).json())
+            return answer_texts(requests.post(args.url, json={"sender": new_sender("realq"), "message": text},
+                                              timeout=60).json())
 
         results = evaluate(say, as_of)
     else:
         with tempfile.TemporaryDirectory() as workdir, \
                 running_bot(Path(workdir), extra_env={"POLICY_TODAY": as_of.isoformat()}) as bot:
-            results = evaluate(lambda text: texts(bot.say(new_sender("realq"), text, timeout=60)), as_of)
+            results = evaluate(lambda text: answer_texts(bot.say(new_sender("realq"), text, timeout=60)), as_of)
     print(report(results))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
