@@ -53,10 +53,12 @@ def purge(store: Any, days: Optional[int] = None, now: Optional[float] = None) -
     return emptied, events
 
 
-async def run_periodically(store_of: Callable[[], Any], first_delay: float = FIRST_RUN_DELAY_SECONDS) -> None:
+async def run_periodically(store_of: Callable[[], Any], first_delay: Optional[float] = None) -> None:
     """Purge now and then for as long as the server runs; ``store_of()`` is None while Rasa loads."""
     from bot.tracker_store import sql_store
 
+    if first_delay is None:
+        first_delay = float(os.environ.get("RETENTION_FIRST_RUN_SECONDS", FIRST_RUN_DELAY_SECONDS))
     await asyncio.sleep(first_delay)
     while True:
         store = sql_store(store_of())

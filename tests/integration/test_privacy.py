@@ -60,3 +60,26 @@ def test_no_keeps_the_conversation_and_yes_deletes_it_everywhere(bot):
     assert history["turns"] == []
     # The conversation starts afresh, with the notice.
     assert bot.say(sender, RATE_QUESTION)[-1]["text"] == notice_text()
+
+
+def test_the_rasa_server_deletes_old_conversations_by_itself(tmp_path):
+    """bot/retention.py runs in the Rasa process (started by the REST channel), here after 2 s."""
+    import time
+
+    from tests.integration.servers import running_bot
+
+    db = tmp_path / "conversations.db"
+    with sqlite3.connect(db) as seed:  # Rasa's table, as its SQL tracker store creates it
+        seed.execute("CREATE TABLE events (id INTEGER NOT NULL PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+                     "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
+                     "action_name VARCHAR(255), data TEXT)")
+        for sender, age_days in (("web-old", 400), ("web-recent", 3)):
+            at = time.time() - age_days * 86400
+            seed.execute("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', ?, ?)",
+                         (sender, at, json.dumps({"event": "user", "timestamp": at, "text": "câu hỏi"})))
+    with running_bot(tmp_path, extra_env={"RETENTION_FIRST_RUN_SECONDS": "2"}) as bot:
+        deadline = time.time() + 60
+        while stored(bot, "web-old") and time.time() < deadline:
+            time.sleep(1)
+        assert stored(bot, "web-old") == [], "older than 365 days: deleted"
+        assert len(stored(bot, "web-recent")) == 1, "recent: kept"
