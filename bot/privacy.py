@@ -10,9 +10,10 @@ learn them and a request to delete can never be read as another question:
   few messages (masked again), and the retention.
 - **«xóa dữ liệu của tôi»**: asks «Có/Không»; on «Có» every event of the sender is
   deleted from the tracker store (under the conversation's lock, so an answer being
-  written finishes first) with the channel state kept for the sender (rate-limit
-  bucket, Zalo's numbered options). The officers' review queue and the 👍/👎 ratings
-  are read from the tracker store, so they lose the conversation too.
+  written finishes first) with the channel state kept for the sender (Zalo's numbered
+  options; the rate-limit bucket, no content, expires by itself within 1.5 minutes).
+  The officers' review queue and the 👍/👎 ratings are read from the tracker store, so
+  they lose the conversation too.
 
 None of these messages is stored: they never reach Rasa.
 """
@@ -54,11 +55,11 @@ CONFIRM_QUESTION = (
 )
 DELETED = (
     "Tôi đã xóa dữ liệu của anh/chị: {messages} tin nhắn của cuộc trò chuyện{rated} ({events} bản ghi), "
-    "khỏi nơi lưu hội thoại và khỏi hàng chờ rà soát của cán bộ; các lựa chọn và bộ đếm tin nhắn của kênh cũng "
-    "đã được xóa. Nếu anh/chị hỏi tiếp, đó là một cuộc trò chuyện mới."
+    "khỏi nơi lưu hội thoại và khỏi hàng chờ rà soát của cán bộ; các lựa chọn tôi vừa đưa ra cũng đã được xóa. "
+    "Nếu anh/chị hỏi tiếp, đó là một cuộc trò chuyện mới."
 )
 NOTHING_TO_DELETE = (
-    "Tôi không còn lưu tin nhắn nào của anh/chị; các lựa chọn và bộ đếm tin nhắn của kênh đã được xóa."
+    "Tôi không còn lưu tin nhắn nào của anh/chị; các lựa chọn tôi vừa đưa ra cũng đã được xóa."
 )
 KEPT = "Tôi giữ nguyên cuộc trò chuyện, không xóa gì. Anh/chị cứ hỏi tiếp nhé."
 NOT_CONFIRMED = "Tôi chưa xóa dữ liệu vì anh/chị chưa chọn «Có». Muốn xóa, anh/chị gõ lại «xóa dữ liệu của tôi»."
@@ -291,6 +292,11 @@ class PrivacyDesk:
 
 
 def forget_channel_state(state: SharedState, sender_id: str) -> None:
-    """What the channels keep under the sender's id: rate-limit bucket, Zalo options, a pending question."""
-    for key in (f"rate:{sender_id}", f"options:{sender_id}", f"privacy-confirm:{sender_id}"):
+    """What the channels keep under the sender's id: Zalo's numbered options, a pending question.
+
+    The rate-limit bucket (a token count and a time, no content) is left to expire by
+    itself, within 1.5 minutes: deleting it would let a flooder reset the limit by
+    deleting their conversation every few messages.
+    """
+    for key in (f"options:{sender_id}", f"privacy-confirm:{sender_id}"):
         state.delete(key)

@@ -269,8 +269,9 @@ def test_confirmed_delete_removes_the_conversation_and_the_channel_state(citizen
     done = citizen.texts("Có")
     assert len(done) == 1 and "đã xóa" in done[0] and "4 tin nhắn" in done[0] and "1 lượt đánh giá" in done[0], done
     assert events_of(citizen.store, citizen.sender) == [], "no event of the sender is left"
-    for key in ("rate", "options", "privacy-confirm"):
+    for key in ("options", "privacy-confirm"):
         assert state.get(f"{key}:{citizen.sender}") is None, key
+    assert state.get(f"rate:{citizen.sender}") is not None, "deleting does not reset the rate limit"
     again = citizen.texts("xin chào")
     assert again == ["Trả lời", privacy.notice_text()], "a new conversation gets the notice again"
 
