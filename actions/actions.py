@@ -12,10 +12,10 @@ from rasa_sdk.types import DomainDict
 from actions import knowledge_service
 from knowledge.advisor import advice_message
 from knowledge.answering import SOURCE_PREFIX, UNAVAILABLE_TEXT
-from knowledge.black_credit import assess
+from knowledge.black_credit import assess, speaks_of_informal_lending
 from knowledge.distress import shows_despair, support_message
 from knowledge.eligibility import ASKED_CONDITIONS, questions_to_ask
-from knowledge.legal_loan_cost import loan_cost
+from knowledge.legal_loan_cost import loan_cost, programme_named
 from knowledge.province import contact_message
 
 
@@ -53,8 +53,11 @@ class ActionAnswerKnowledge(Action):
             dispatcher.utter_message(text=support_message(knowledge_service.tables()))
             victim = True
         pending = tracker.get_slot("pending_loan")
-        asks_legal_cost = loan_cost(question, knowledge_service.tables()) is not None
-        if (pending or intent in BLACK_CREDIT_INTENTS) and not asks_legal_cost:
+        # A question about a policy loan ("tổ trưởng nói hộ nghèo chỉ vay được 50 triệu…") is no
+        # loan-shark story to complete, even when read as one.
+        about_policy_loan = (loan_cost(question, knowledge_service.tables()) is not None
+                             or (programme_named(question) is not None and not speaks_of_informal_lending(question)))
+        if (pending or intent in BLACK_CREDIT_INTENTS) and not about_policy_loan:
             events, completed = self._assess_loan(dispatcher, pending, question)
             if completed:  # the rest of the answer is about the loan first described
                 question, victim = completed, True

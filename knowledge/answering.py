@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional
 from bot.channels.guard import EMPTY_REPLY
 from bot.lexicon import load_lexicon
 from bot.vietnamese import fold, has_diacritics, nfc
+from knowledge.black_credit import speaks_of_informal_lending
 from knowledge.corpus import FaqEntry
 from knowledge.legal_loan_cost import loan_cost
 from knowledge.lexical import analyze
@@ -241,6 +242,8 @@ class Answerer:
         entry = self.retriever.index.faq_by_id.get(answer.answer_id or "")
         if entry is not None and entry.topic == "black_credit":
             return answer
+        if answer.kind == "faq" and not speaks_of_informal_lending(message):
+            return answer  # read as a victim's message, but it speaks of no loan shark: its own answer
         fallback = self.from_faq(self.retriever.index.faq_by_id[self.thresholds["victim_answer_id"]])
         fallback.reason = f"black-credit victim: standard advice (retrieval gave {answer.kind} {answer.answer_id})"
         return fallback

@@ -7,11 +7,22 @@ their sources live in one place. The reply shows the arithmetic in a line or two
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import List, Optional
 
+from bot.vietnamese import fold, nfc
 from knowledge.loan_calculator import fmt_percent, read_loan
 from knowledge.tables import PolicyTables
+
+# A story of borrowing: without one of these, amounts alone ("gửi tiết kiệm 100 triệu… lãi cao
+# nhất") are no loan whose missing number to ask for.
+_BORROWING = re.compile(r"\b(vay|muon|no|boc ho|boc|app|cam do|gop|tra gop|ung tien|dao han)\b")
+# Words of the informal market: a story with none of them that names a policy programme
+# ("tổ trưởng nói hộ nghèo chỉ vay được 50 triệu, tôi nghe là 100 triệu") is about that programme.
+_INFORMAL = re.compile(r"\b(app|ung dung|online|qua mang|nang lai|tin dung den|xa hoi den|boc ho|vay nong|lai ngay|"
+                       r"gop ngay|doi no|doi tien|de doa|bi doa|doa|khung bo|goi dien|nhan tin|bua vay|cam do|chu no|"
+                       r"vay ngoai|vay nguoi quen|cho vay|cong an|to giac|lua dao)\b")
 
 CIVIL_CAP = "civil_interest_cap"
 CRIMINAL_THRESHOLD = "criminal_usury_threshold"
@@ -30,8 +41,8 @@ class Assessment:
 def assess(message: str, tables: PolicyTables) -> Optional[Assessment]:
     """None when the message states no loan terms at all."""
     reading = read_loan(message)
-    if reading is None:
-        return None
+    if reading is None or (reading.missing and not _BORROWING.search(fold(nfc(message)))):
+        return None  # no terms, or amounts with no borrowing ("gửi tiết kiệm 100 triệu…")
     if reading.missing:
         return Assessment(f"Để tính lãi thật của khoản vay, tôi cần thêm một con số. {reading.missing}",
                           asks_for_number=True)
@@ -54,3 +65,8 @@ def assess(message: str, tables: PolicyTables) -> Optional[Assessment]:
     else:
         lines.append(f"Kết quả: khoảng {fmt_percent(rate)}/năm, không vượt mức trần {cap.text} theo Bộ luật Dân sự.")
     return Assessment("\n".join(lines), [cap.citation(), threshold.citation()], annual_rate=rate)
+
+
+def speaks_of_informal_lending(message: str) -> bool:
+    """True when the message mentions the informal market (apps, loan sharks, threats, pawnshops…)."""
+    return bool(_INFORMAL.search(fold(nfc(message))))

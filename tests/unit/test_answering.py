@@ -114,3 +114,11 @@ def test_the_answer_is_about_the_group_named(answerer):
     answer = answerer.answer("hộ nghèo vay lãi bao nhiêu 1 tháng")
     entry = answerer.retriever.index.faq_by_id[answer.answer_id]
     assert "ho_ngheo" in entry.programmes, answer.answer_id
+
+
+def test_a_message_read_as_a_victims_but_about_no_loan_shark_gets_its_own_answer(answerer):
+    """Issue 14: a savings question misread as a victim's got the loan-shark safety advice."""
+    victim = answerer.answer_victim("vay app 2 triệu giờ bị gọi điện đe dọa suốt ngày")
+    assert answerer.retriever.index.faq_by_id[victim.answer_id].topic == "black_credit"
+    other = answerer.answer_victim("Gửi tiết kiệm 100 triệu kỳ hạn 12 tháng ở ngân hàng nào lãi cao nhất bây giờ?")
+    assert other.answer_id != answerer.thresholds["victim_answer_id"], other.reason

@@ -24,7 +24,7 @@ class StubAnswerer:
         self.kind = kind
         self.asked: List[str] = []
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, *context: Any, **flags: Any) -> Answer:
         self.asked.append(question)
         return Answer(self.kind, "Có, hộ cận nghèo được vay vốn.", ["Quyết định 15/2013/QĐ-TTg"])
 
@@ -70,3 +70,15 @@ def test_answered_once_per_message(answerer):
     already = [{"event": "user", "text": text, "parse_data": parse}, {"event": "bot", "text": "Có…"}]
     messages = run(actions.ActionAskLoanPurpose(), tracker(text, "ask_eligibility", already))
     assert [m.get("response") for m in messages] == ["utter_ask_loan_purpose"]
+
+
+def test_a_question_about_a_policy_loan_is_no_loan_shark_story(monkeypatch):
+    """Issue 14: "tổ trưởng nói hộ nghèo chỉ vay được 50 triệu, tôi nghe là 100 triệu" got the calculator."""
+    stub = StubAnswerer("faq")
+    monkeypatch.setattr(knowledge_service, "answerer", lambda: stub)
+    question = "Sao tổ trưởng nói hộ nghèo chỉ vay được 50 triệu, tôi nghe là 100 triệu mà?"
+    state = tracker(question, "ask_black_credit")
+    dispatcher = CollectingDispatcher()
+    asyncio.run(actions.ActionAnswerKnowledge().run(dispatcher, state, {}))
+    assert not any("tính lãi thật" in (m.get("text") or "") for m in dispatcher.messages), dispatcher.messages
+    assert stub.asked == [question]

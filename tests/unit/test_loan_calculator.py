@@ -129,3 +129,9 @@ def test_verdict_compares_with_both_legal_limits():
     assert "vượt mức trần" in between.text and "hình sự" not in between.text
     legal = assess("lãi 18%/năm", tables)
     assert "không vượt" in legal.text
+
+
+def test_a_savings_question_is_no_loan():
+    """Issue 14: a savings question was read as a loan with a missing number."""
+    message = "Gửi tiết kiệm 100 triệu kỳ hạn 12 tháng ở ngân hàng nào lãi cao nhất bây giờ?"
+    assert assess(message, PolicyTables.load()) is None
