@@ -216,7 +216,6 @@ class ActionAskLoanPurpose(ActionAskFirstAnswering):
     slot = "loan_purpose"
 
 
-
 def _first_reply(tracker: Tracker) -> bool:
     """True while the bot has said nothing since the citizen's latest message."""
     for event in reversed(tracker.events):

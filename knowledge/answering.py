@@ -18,6 +18,7 @@ from bot.lexicon import load_lexicon
 from bot.vietnamese import fold, has_diacritics, nfc
 from knowledge.black_credit import speaks_of_informal_lending
 from knowledge.corpus import FaqEntry
+from knowledge.eligibility import programmes_named
 from knowledge.legal_loan_cost import loan_cost
 from knowledge.lexical import analyze
 from knowledge.message_parts import asked_parts
@@ -56,22 +57,6 @@ UNAVAILABLE_TEXT = (
     "Phần tra cứu tài liệu đang tạm thời gián đoạn, tôi chưa trả lời được câu này ngay. "
     "Anh/chị vui lòng thử lại sau ít phút, hoặc hỏi cán bộ tại Điểm giao dịch xã."
 )
-
-# Which programme a household tier or loan purpose named in a follow-up points to.
-ENTITY_PROGRAMME = {
-    "ho_ngheo": "ho_ngheo",
-    "ho_can_ngheo": "ho_can_ngheo",
-    "ho_moi_thoat_ngheo": "ho_moi_thoat_ngheo",
-    "hoc_tap": "hssv",
-    "nuoc_sach_ve_sinh": "nuoc_sach",
-    "tao_viec_lam": "viec_lam",
-    "di_lam_viec_nuoc_ngoai": "xuat_khau_lao_dong",
-}
-def programmes_named(text: str) -> List[str]:
-    """Programmes a household tier or purpose named in the text points to, in order."""
-    return [ENTITY_PROGRAMME[span.term.value] for span in load_lexicon().segment(text)
-            if span.term is not None and span.term.value in ENTITY_PROGRAMME]
-
 
 # Words of the bot's subject: a message with none of them and no FAQ entry near it is out of scope.
 _CREDIT_WORDS = re.compile(r"\b(vay|lai|no|tra|gop|von|tien|ngan hang|nhcs|chinh sach|tin dung|ngheo|to tk|tiet kiem"

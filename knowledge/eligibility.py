@@ -10,7 +10,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
+from bot.lexicon import load_lexicon
 from knowledge.tables import PolicyTables
+
+# Which programme a household tier or loan purpose named in a message points to.
+ENTITY_PROGRAMME = {
+    "ho_ngheo": "ho_ngheo",
+    "ho_can_ngheo": "ho_can_ngheo",
+    "ho_moi_thoat_ngheo": "ho_moi_thoat_ngheo",
+    "hoc_tap": "hssv",
+    "nuoc_sach_ve_sinh": "nuoc_sach",
+    "tao_viec_lam": "viec_lam",
+    "di_lam_viec_nuoc_ngoai": "xuat_khau_lao_dong",
+}
+
+
+def programmes_named(text: str) -> List[str]:
+    """Programmes a household tier or purpose named in the text points to, in order."""
+    return [ENTITY_PROGRAMME[span.term.value] for span in load_lexicon().segment(text)
+            if span.term is not None and span.term.value in ENTITY_PROGRAMME]
+
 
 # Purposes that are kinds of "sản xuất kinh doanh": a programme lending for production
 # and business also lends for them.

@@ -46,7 +46,7 @@ def superseded_forms(tables: PolicyTables, day: date, also: Iterable[date] = ())
     measured = audited_figures(tables)
     days = set(also) | {day}
     for group, key, _ in measured:
-        days.update(tables._change_days(group, key))
+        days.update(tables.change_days(group, key))
     current: Set[str] = set()
     ever: Set[str] = set()
     for group, key, unit in measured:

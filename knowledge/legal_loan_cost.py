@@ -16,20 +16,15 @@ import re
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from bot.lexicon import load_lexicon
 from bot.vietnamese import fold, nfc
 from knowledge.dated import number
+from knowledge.eligibility import programmes_named
 from knowledge.loan_calculator import _amounts, _fmt_money, read_loan
 from knowledge.tables import Figure, PolicyTables, format_date
 
-# Which programme a household tier or purpose named in the question points to.
-TIER_PROGRAMME = {
-    "ho_ngheo": "ho_ngheo",
-    "ho_can_ngheo": "ho_can_ngheo",
-    "ho_moi_thoat_ngheo": "ho_moi_thoat_ngheo",
-    "hoc_tap": "hssv",
-    "nuoc_sach_ve_sinh": "nuoc_sach",
-}
+# Programmes whose cost is computed: the household tiers, students and clean water (job-creation
+# and overseas-work rates depend on groups the message rarely states).
+COSTED = ("ho_ngheo", "ho_can_ngheo", "ho_moi_thoat_ngheo", "hssv", "nuoc_sach")
 _WORD_PROGRAMME = (
     (re.compile(r"\b(sinh vien|hssv|hoc sinh)\b"), "hssv"),
     (re.compile(r"\bnuoc sach\b"), "nuoc_sach"),
@@ -58,9 +53,9 @@ class LoanCost:
 
 def programme_named(message: str) -> Optional[str]:
     """The programme the question is about, from the lexicon's tiers and purposes, else words."""
-    for span in load_lexicon().segment(message):
-        if span.term is not None and span.term.value in TIER_PROGRAMME:
-            return TIER_PROGRAMME[span.term.value]
+    named = next((p for p in programmes_named(message) if p in COSTED), None)
+    if named is not None:
+        return named
     folded = fold(nfc(message))
     for pattern, programme in _WORD_PROGRAMME:
         if pattern.search(folded):

@@ -150,9 +150,9 @@ class PolicyTables:
 
         A value approved for a future day needs no reload: figures are read for a day.
         """
-        if self.directory is None or self._files_stamp() == self._stamp:
-            return False
         stamp = self._files_stamp()
+        if self.directory is None or stamp == self._stamp:
+            return False
         facts, programmes = self._read(self.directory)
         self.facts, self.programmes, self._stamp = facts, {p["id"]: p for p in programmes}, stamp
         return True
@@ -226,13 +226,13 @@ class PolicyTables:
             not_yet=not_yet,
         )
 
-    def _change_days(self, group: str, key: str) -> List[date]:
+    def change_days(self, group: str, key: str) -> List[date]:
         """Days on which this figure, or a figure its rules use, changes."""
         days = set()
         for value in self.values(group, key):
             rule = value.fields.get("rule")
             if rule and value.approved:
-                days.update(self._change_days(*str(rule["of"]).split(".")))
+                days.update(self.change_days(*str(rule["of"]).split(".")))
         return sorted(days | set(dated.change_days(self.values(group, key))))
 
     def previous(self, group: str, key: str, on: Optional[date] = None) -> Optional[Tuple[Figure, date]]:
@@ -250,7 +250,7 @@ class PolicyTables:
         """The next approved change after ``on``: the new figure and its first day."""
         day = on or self.clock()
         current = self.figure(group, key, day)
-        for change in self._change_days(group, key):
+        for change in self.change_days(group, key):
             if change > day:
                 later = self.figure(group, key, change)
                 if later.text != current.text:

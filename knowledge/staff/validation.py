@@ -19,9 +19,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, 
 
 import numpy as np
 
-from bot.lexicon import load_lexicon
 from bot.vietnamese import fold, nfc
-from knowledge.answering import ENTITY_PROGRAMME
+from knowledge.eligibility import programmes_named
 from knowledge.lexical import BM25Index, analyze
 from knowledge.retriever import Retriever, fuse
 from knowledge.staff.faq_store import StoredEntry
@@ -129,8 +128,7 @@ class EntryValidator:
 
     def _scope(self, data: Mapping[str, Any]) -> List[str]:
         """Programmes the entry is about: listed, used in its placeholders, or named in its question."""
-        named = [ENTITY_PROGRAMME[span.term.value] for span in load_lexicon().segment(data["question"])
-                 if span.term is not None and span.term.value in ENTITY_PROGRAMME]
+        named = programmes_named(data["question"])
         used = [group for group, _ in figure_names(data["answer"]) if group != "facts"]
         return [p for p in dict.fromkeys([*data["programmes"], *used, *named]) if p in self.tables.programmes]
 
