@@ -31,7 +31,6 @@ from typing import Any, Dict, List, Mapping, Optional
 from knowledge.clock import parse_day
 
 APPROVED, PENDING, REJECTED, WITHDRAWN = "approved", "pending", "rejected", "withdrawn"
-STATES = (APPROVED, PENDING, REJECTED, WITHDRAWN)
 # Template fields of a figure's text: "{rate}" → "6,24%/năm (0,52%/tháng)", "{value}" → "6,24".
 _TEMPLATE_FIELD = re.compile(r"(?<!\{)\{(value|monthly|rate)\}(?!\})")
 
@@ -47,7 +46,7 @@ class DatedValue:
 
     @property
     def state(self) -> str:
-        return str(self.fields.get("state") or APPROVED)
+        return state_of(self.fields)
 
     @property
     def approved(self) -> bool:
@@ -55,6 +54,11 @@ class DatedValue:
 
     def in_force(self, day: date) -> bool:
         return self.approved and (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
+def state_of(entry: Mapping[str, Any]) -> str:
+    """An entry's approval state; hand-written entries (no state) are approved."""
+    return str(entry.get("state") or APPROVED)
 
 
 def entries(raw: Mapping[str, Any]) -> List[Dict[str, Any]]:

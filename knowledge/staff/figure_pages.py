@@ -104,10 +104,10 @@ def _decision(entry: Mapping[str, Any]) -> str:
 def history_table(entries: Sequence[Mapping[str, Any]], unit: str) -> Safe:
     rows = join(render("""<tr class="$state"><td>$n</td><td>$start</td><td>$end</td><td>$amount</td><td>$text</td>
 <td>$source</td><td>$status</td><td>$state_name</td><td>$proposed</td><td>$decided</td></tr>""",
-                       state=str(e.get("state") or dated.APPROVED), n=i + 1, start=_day(e.get("from", e.get("effective"))),
+                       state=dated.state_of(e), n=i + 1, start=_day(e.get("from", e.get("effective"))),
                        end=_day(e.get("to")), amount=_amount(e, unit), text=e.get("text") or "",
                        source=e.get("source") or "", status=STATUSES.get(str(e.get("status")), e.get("status") or ""),
-                       state_name=STATE_NAMES.get(str(e.get("state") or dated.APPROVED), e.get("state")),
+                       state_name=STATE_NAMES.get(dated.state_of(e), e.get("state")),
                        proposed=_who(e, "proposed") or "viết tay trong tệp", decided=_decision(e))
                 for i, e in reversed(list(enumerate(entries))))
     return render("""<table class="history"><thead><tr><th>#</th><th>Từ ngày</th><th>Đến ngày</th><th>Mức</th>

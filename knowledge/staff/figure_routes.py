@@ -165,7 +165,7 @@ def add_figure_routes(app: Sanic, page: Callable[..., HTTPResponse], figures: Fi
             values = current.values(group, key)
             day = values[index].start or today()
             then = tables_with(current, group, key, approve=index)
-            state = figure_pages.STATE_NAMES.get(str(entry.get("state") or dated.APPROVED), "")
+            state = figure_pages.STATE_NAMES.get(dated.state_of(entry), "")
             return render('<p><a href="$link">← Về số liệu $name</a> · mục #$n ($state)</p>$preview',
                           link=f"/figures/{group}/{key}", name=f"{group}.{key}", n=index + 1, state=state,
                           preview=figure_pages.preview_section(

@@ -69,7 +69,7 @@ def entry_cells(tables: PolicyTables, group: str, key: str, index: int, entry: M
     """One history entry as the texts of one row."""
     value = entry.get("value")
     rule = entry.get("rule")
-    state = str(entry.get("state") or dated.APPROVED)
+    state = dated.state_of(entry)
     decided = "; ".join(x for x in (_who(entry, "approved"), _who(entry, "rejected"), _who(entry, "withdrawn")) if x)
     return {
         "group": group, "key": key, "label": figure_label(tables, group, key), "index": str(index + 1),

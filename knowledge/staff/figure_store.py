@@ -421,7 +421,7 @@ class FigureStore:
         if not 0 <= index < len(entries) or entry_version(entries[index]) != version:
             raise FigureError("Đề xuất này vừa thay đổi. Hãy tải lại trang rồi thử lại.")
         entry = entries[index]
-        state = str(entry.get("state") or dated.APPROVED)
+        state = dated.state_of(entry)
         if state != dated.PENDING:
             raise FigureError(f"Đề xuất này không còn chờ duyệt (hiện: {STATE_NAMES.get(state, state)}).")
         return entry
