@@ -53,11 +53,7 @@ class ActionAnswerKnowledge(Action):
             dispatcher.utter_message(text=support_message(knowledge_service.tables()))
             victim = True
         pending = tracker.get_slot("pending_loan")
-        # A question about a policy loan ("tổ trưởng nói hộ nghèo chỉ vay được 50 triệu…") is no
-        # loan-shark story to complete, even when read as one.
-        about_policy_loan = (loan_cost(question, knowledge_service.tables()) is not None
-                             or (programme_named(question) is not None and not speaks_of_informal_lending(question)))
-        if (pending or intent in BLACK_CREDIT_INTENTS) and not about_policy_loan:
+        if (pending or intent in BLACK_CREDIT_INTENTS) and not _about_a_policy_loan(question):
             events, completed = self._assess_loan(dispatcher, pending, question)
             if completed:  # the rest of the answer is about the loan first described
                 question, victim = completed, True
@@ -98,6 +94,13 @@ class ActionAnswerKnowledge(Action):
             SlotSet("loan_awaiting_number", assessment.asks_for_number),
         ]
         return events, described if pending else None
+
+
+def _about_a_policy_loan(question: str) -> bool:
+    """A question about a policy loan ("tổ trưởng nói hộ nghèo chỉ vay được 50 triệu…") is no
+    loan-shark story to complete, even when read as one (checked only then)."""
+    return (loan_cost(question, knowledge_service.tables()) is not None
+            or (programme_named(question) is not None and not speaks_of_informal_lending(question)))
 
 
 def _corrects_the_advice(tracker: Tracker) -> bool:
