@@ -19,7 +19,7 @@ from typing import List, Optional
 from bot.vietnamese import fold, nfc
 from knowledge.dated import number
 from knowledge.eligibility import programmes_named
-from knowledge.loan_calculator import _amounts, _fmt_money, read_loan
+from knowledge.loan_calculator import money_amounts, fmt_money, read_loan
 from knowledge.tables import Figure, PolicyTables, format_date
 
 # Programmes whose cost is computed: the household tiers, students and clean water (job-creation
@@ -81,7 +81,7 @@ def loan_cost(message: str, tables: PolicyTables) -> Optional[LoanCost]:
     reading = read_loan(message)
     if reading is not None and reading.annual_rate is not None:
         return None  # a loan already described with its terms: the black-credit calculator's job
-    amounts = _amounts(folded)
+    amounts = money_amounts(folded)
     programme = programme_named(message)
     if len(amounts) != 1 or programme is None or "rate" not in tables.programmes.get(programme, {}):
         return None
@@ -96,12 +96,12 @@ def loan_cost(message: str, tables: PolicyTables) -> Optional[LoanCost]:
     name = tables.programmes[programme]["name"]
     since = f", áp dụng từ {format_date(rate.effective)}" if rate.effective else ""
     lines = [
-        f"Vay {_fmt_money(principal)} theo chương trình {name.lower()} với lãi suất {rate.spoken()}{since}: "
-        f"mỗi tháng tiền lãi khoảng {_fmt_money(round(monthly, -2))} "
-        f"({_fmt_money(principal)} × {number(rate.value)}% : 12 tháng).",
+        f"Vay {fmt_money(principal)} theo chương trình {name.lower()} với lãi suất {rate.spoken()}{since}: "
+        f"mỗi tháng tiền lãi khoảng {fmt_money(round(monthly, -2))} "
+        f"({fmt_money(principal)} × {number(rate.value)}% : 12 tháng).",
         f"Trong {months} tháng{'' if asked else ' (một năm, để tính thử)'}: nếu giữ nguyên tiền gốc đến cuối kỳ, "
-        f"tổng tiền lãi khoảng {_fmt_money(round(kept, -3))}; nếu trả gốc đều hằng tháng, lãi tính trên dư nợ còn lại "
-        f"nên tổng tiền lãi chỉ khoảng {_fmt_money(round(equal, -3))}.",
+        f"tổng tiền lãi khoảng {fmt_money(round(kept, -3))}; nếu trả gốc đều hằng tháng, lãi tính trên dư nợ còn lại "
+        f"nên tổng tiền lãi chỉ khoảng {fmt_money(round(equal, -3))}.",
         "Lãi tính trên số dư nợ thực tế; kỳ hạn trả gốc, trả lãi cụ thể do Tổ tiết kiệm và vay vốn và ngân hàng "
         "thỏa thuận khi vay, không có phí làm hồ sơ.",
     ]
@@ -112,7 +112,7 @@ def loan_cost(message: str, tables: PolicyTables) -> Optional[LoanCost]:
         if lowest:
             lines.append(
                 f"So sánh: vay nặng lãi thường ở mức {shark.text}; chỉ với mức thấp nhất {lowest:g}%/năm, cùng số tiền "
-                f"đó mỗi tháng phải trả khoảng {_fmt_money(round(principal * lowest / 100 / 12, -3))} tiền lãi, "
+                f"đó mỗi tháng phải trả khoảng {fmt_money(round(principal * lowest / 100 / 12, -3))} tiền lãi, "
                 f"gấp khoảng {lowest / rate.value:.0f} lần vay ưu đãi."
             )
             figures.append(shark)

@@ -89,7 +89,7 @@ class LoanReading:
     missing: Optional[str] = None  # a question to ask when a number is missing
 
 
-def _fmt_money(value: float) -> str:
+def fmt_money(value: float) -> str:
     return f"{value:,.0f}".replace(",", ".") + " đồng"
 
 
@@ -101,7 +101,7 @@ def fmt_percent(value: float) -> str:
     return text + "%"
 
 
-def _amounts(folded: str) -> List[Tuple[float, int, int]]:
+def money_amounts(folded: str) -> List[Tuple[float, int, int]]:
     """Money amounts with positions; bare numbers count only next to money words."""
     found = []
     for match in _MONEY_RE.finditer(folded):
@@ -138,13 +138,13 @@ def _received(folded: str, principal: float) -> Tuple[float, List[str]]:
     if match:
         value = parse_money(match.group("m"))
         if value and value < principal:
-            return value, [f"Thực nhận {_fmt_money(value)} (bị giữ lại {_fmt_money(principal - value)} tiền \"phí\")."]
+            return value, [f"Thực nhận {fmt_money(value)} (bị giữ lại {fmt_money(principal - value)} tiền \"phí\")."]
     match = re.search(rf"(?:phi|tru|giu lai|cat)\s*(?:ho so|giai ngan|dich vu|bao hiem|truoc)?\s*(?P<m>{_NUMBER}\s*(?:k|nghin|ngan|trieu|tr|cu)\b(?:\s*\d(?!\d))?|{_NUMBER}\s*%)", folded)
     if match:
         raw = match.group("m")
         fee = principal * float(raw.rstrip("% ").replace(",", ".")) / 100 if raw.strip().endswith("%") else parse_money(raw)
         if fee and fee < principal:
-            return principal - fee, [f"Bị trừ {_fmt_money(fee)} tiền \"phí\" nên chỉ thực nhận {_fmt_money(principal - fee)}."]
+            return principal - fee, [f"Bị trừ {fmt_money(fee)} tiền \"phí\" nên chỉ thực nhận {fmt_money(principal - fee)}."]
     return principal, []
 
 
@@ -167,11 +167,11 @@ def read_loan(message: str) -> Optional[LoanReading]:
         rate = interest / 1_000_000 * 100
         annual = rate * DAYS["nam"] / DAYS[period]
         return LoanReading(annual, [
-            f"{_fmt_money(interest)} tiền lãi cho mỗi 1.000.000 đồng mỗi {PERIOD_WORDS[period]} = {fmt_percent(rate)}/{PERIOD_WORDS[period]}.",
+            f"{fmt_money(interest)} tiền lãi cho mỗi 1.000.000 đồng mỗi {PERIOD_WORDS[period]} = {fmt_percent(rate)}/{PERIOD_WORDS[period]}.",
             f"Quy ra năm: {fmt_percent(rate)} × {_periods_per_year(period)} = {fmt_percent(annual)}/năm.",
         ])
 
-    amounts = _amounts(folded)
+    amounts = money_amounts(folded)
     if not amounts:
         return None
     principal = amounts[0][0]
@@ -186,7 +186,7 @@ def read_loan(message: str) -> Optional[LoanReading]:
         rate = _irr_per_period(received, payment, count) * 100
         annual = rate * DAYS["nam"] / DAYS[period]
         return LoanReading(annual, fee_steps + [
-            f"Nhận {_fmt_money(received)}, góp {count} {PERIOD_WORDS[period]} × {_fmt_money(payment)} = {_fmt_money(payment * count)}.",
+            f"Nhận {fmt_money(received)}, góp {count} {PERIOD_WORDS[period]} × {fmt_money(payment)} = {fmt_money(payment * count)}.",
             f"Lãi thực tế ≈ {fmt_percent(rate)} mỗi {PERIOD_WORDS[period]} (tính trên số tiền còn nợ) → {fmt_percent(rate)} × {_periods_per_year(period)} ≈ {fmt_percent(annual)}/năm.",
         ])
 
@@ -197,7 +197,7 @@ def read_loan(message: str) -> Optional[LoanReading]:
         rate = interest / received * 100
         annual = rate * DAYS["nam"] / DAYS[period]
         return LoanReading(annual, fee_steps + [
-            f"Tiền lãi {_fmt_money(interest)} mỗi {PERIOD_WORDS[period]} trên {_fmt_money(received)} = {fmt_percent(rate)}/{PERIOD_WORDS[period]}.",
+            f"Tiền lãi {fmt_money(interest)} mỗi {PERIOD_WORDS[period]} trên {fmt_money(received)} = {fmt_percent(rate)}/{PERIOD_WORDS[period]}.",
             f"Quy ra năm: {fmt_percent(rate)} × {_periods_per_year(period)} = {fmt_percent(annual)}/năm.",
         ])
 
@@ -208,7 +208,7 @@ def read_loan(message: str) -> Optional[LoanReading]:
         duration = _duration_days(folded)
         if duration is None:
             return LoanReading(missing=(
-                f"Anh/chị vay {_fmt_money(principal)} và phải trả {_fmt_money(repay)} sau bao lâu "
+                f"Anh/chị vay {fmt_money(principal)} và phải trả {fmt_money(repay)} sau bao lâu "
                 "(bao nhiêu ngày, tuần hay tháng)?"
             ))
         count, period = duration
@@ -218,8 +218,8 @@ def read_loan(message: str) -> Optional[LoanReading]:
         annual = share * DAYS["nam"] / days
         per = f" / {count}" if count != 1 else ""
         return LoanReading(annual, fee_steps + [
-            f"Nhận {_fmt_money(received)}, sau {count} {PERIOD_WORDS[period]} phải trả {_fmt_money(repay)}: "
-            f"tiền lãi và phí {_fmt_money(interest)} = {fmt_percent(share)} số tiền nhận.",
+            f"Nhận {fmt_money(received)}, sau {count} {PERIOD_WORDS[period]} phải trả {fmt_money(repay)}: "
+            f"tiền lãi và phí {fmt_money(interest)} = {fmt_percent(share)} số tiền nhận.",
             f"Quy ra năm: {fmt_percent(share)} × {_periods_per_year(period)}{per} ≈ {fmt_percent(annual)}/năm.",
         ])
     return LoanReading(missing="Anh/chị cho biết thêm: phải trả lại tổng cộng bao nhiêu tiền, hoặc lãi bao nhiêu mỗi ngày/tháng, và trong bao lâu?")
