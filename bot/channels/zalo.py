@@ -10,6 +10,11 @@ Citizens' text goes through the same message guard as every channel
 rate-limited, with a "busy" reply when Rasa cannot answer. Images, stickers, voice and
 the like get a polite "text only" reply; following the OA gets the greeting.
 
+Every citizen the channel hears from (a message, a follow) is kept in the follower book
+(``bot/announcements.py``) that the staff app sends approved announcements to;
+«hủy nhận tin» / «nhận tin» (accented or not) opt out and back in, answered here like
+the privacy phrases, never stored; unfollowing stops announcements too.
+
 Configured by ``credentials.zalo.yml`` (environment variables only); see the README.
 """
 
@@ -27,6 +32,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.announcements import OPTED_IN_REPLY, OPTED_OUT_REPLY, UNAVAILABLE_REPLY, FollowerBook, subscription_request
 from bot.channels.guard import MessageGuard, Screened, answer
 from bot.channels.shared_state import SharedState, shared_state
 from bot.channels.zalo_client import ClientSettings, TokenPair, TokenStore, ZaloApiError, ZaloClient
@@ -50,6 +56,27 @@ SENDER_PREFIX = "zalo_"
 DELIVERY_MEMORY_SECONDS = 24 * 3600
 
 
+class ZaloDesk(PrivacyDesk):
+    """The privacy desk plus «hủy nhận tin» / «nhận tin»: exact phrases answered before Rasa, never stored."""
+
+    def __init__(self, agent_of: Callable[[], Any], state: SharedState, followers: Callable[[], FollowerBook]) -> None:
+        super().__init__(agent_of, state)
+        self.followers = followers
+
+    async def intercept(self, text: str, sender_id: str) -> Tuple[List[Dict[str, Any]], bool]:
+        wish = subscription_request(text)
+        if wish is None:
+            return await super().intercept(text, sender_id)
+        try:
+            await asyncio.to_thread(self.followers().set_opted_out, sender_id[len(SENDER_PREFIX):], wish == "out")
+            reply = OPTED_OUT_REPLY if wish == "out" else OPTED_IN_REPLY
+        except Exception as error:  # noqa: BLE001 - a citizen always gets an answer
+            logger.error("Zalo: could not record an announcement opt-%s: %s", wish, error)
+            reply = UNAVAILABLE_REPLY
+        logger.info("Zalo: a citizen opted %s of announcements", wish)
+        return [self._reply(sender_id, reply)], False
+
+
 class ZaloOAInput(InputChannel):
     """Receives Zalo OA webhook events and answers through the OA message API."""
 
@@ -69,7 +96,9 @@ class ZaloOAInput(InputChannel):
         self.options = OptionMemory(self.state)
         # «xem/xóa dữ liệu của tôi» and the first-contact notice need Rasa's agent (bot/privacy.py).
         self.app: Any = None
-        self.privacy = PrivacyDesk(lambda: getattr(getattr(self.app, "ctx", None), "agent", None), self.state)
+        self._followers: Optional[FollowerBook] = None
+        self.privacy = ZaloDesk(lambda: getattr(getattr(self.app, "ctx", None), "agent", None), self.state,
+                                self.followers)
         self._tasks: Set["asyncio.Task[None]"] = set()
         # Rasa runs NLU and policies on the event loop that also serves the webhook, so a
         # burst of turns in flight delays every acknowledgement; two at a time kept the
@@ -79,6 +108,23 @@ class ZaloOAInput(InputChannel):
     @classmethod
     def name(cls) -> Text:
         return "zalo"
+
+    def followers(self) -> FollowerBook:
+        """The follower book, opened on first use (after Sanic forked its workers)."""
+        if self._followers is None:
+            self._followers = FollowerBook()
+        return self._followers
+
+    async def _remember(self, event: ZaloEvent) -> None:
+        """Keep the citizen in the follower book (who wrote when, who followed or left)."""
+        try:
+            if event.kind == "unfollow":
+                await asyncio.to_thread(self.followers().seen, event.user_id, False, False)
+            else:
+                await asyncio.to_thread(self.followers().seen, event.user_id, True if event.kind == "follow" else None,
+                                        event.kind != "follow")
+        except Exception as error:  # noqa: BLE001 - answering matters more than the book
+            logger.error("Zalo: could not update the follower book: %s", error)
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "ZaloOAInput":
@@ -153,6 +199,9 @@ class ZaloOAInput(InputChannel):
     async def handle(self, event: ZaloEvent, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         """Answer one accepted event and send the replies to the citizen."""
         sender_id = SENDER_PREFIX + event.user_id
+        await self._remember(event)
+        if event.kind == "unfollow":
+            return
         if event.kind == "media":
             if self.guard.limiter.allow(sender_id):  # a burst of stickers does not get a burst of replies
                 await self.deliver(event.user_id, [TEXT_ONLY_REPLY])

@@ -22,6 +22,7 @@ TEXT_EVENT = "user_send_text"
 # Events from the citizen that carry no text we can read (images, stickers, voice...).
 MEDIA_EVENT_PREFIX = "user_send_"
 FOLLOW_EVENT = "follow"
+UNFOLLOW_EVENT = "unfollow"
 
 
 def expected_signature(app_id: str, body: bytes, timestamp: str, oa_secret_key: str) -> str:
@@ -92,7 +93,8 @@ class ZaloEvent:
 
     @property
     def kind(self) -> str:
-        """"text", "media" (a polite "text only" reply), "follow" (a greeting) or "ignored"."""
+        """"text", "media" (a polite "text only" reply), "follow" (a greeting), "unfollow" (no more
+        announcements) or "ignored"."""
         if not self.user_id:
             return "ignored"
         if self.name == TEXT_EVENT:
@@ -101,7 +103,9 @@ class ZaloEvent:
             return "media"
         if self.name == FOLLOW_EVENT:
             return "follow"
-        return "ignored"  # oa_send_*, seen/received receipts, unfollow...
+        if self.name == UNFOLLOW_EVENT:
+            return "unfollow"
+        return "ignored"  # oa_send_*, seen/received receipts...
 
     @property
     def delivery_key(self) -> str:
@@ -114,8 +118,8 @@ def parse_event(data: Dict[str, Any]) -> ZaloEvent:
     name = data.get("event_name")
     name = name if isinstance(name, str) else ""
     message = data.get("message") if isinstance(data.get("message"), dict) else {}
-    user = data.get("follower") if name == FOLLOW_EVENT else data.get("sender")
-    if not name.startswith("user_") and name != FOLLOW_EVENT:
+    user = data.get("follower") if name in (FOLLOW_EVENT, UNFOLLOW_EVENT) else data.get("sender")
+    if not name.startswith("user_") and name not in (FOLLOW_EVENT, UNFOLLOW_EVENT):
         user = None  # OA-side events: the sender is the OA itself
     text = message.get("text")
     timestamp = data.get("timestamp")

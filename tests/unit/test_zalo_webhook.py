@@ -68,7 +68,7 @@ def test_a_text_event_is_read_with_ids_as_strings():
     ("user_send_audio", "media"), ("user_send_file", "media"), ("user_send_location", "media"),
     ("user_send_video", "media"), ("user_send_business_card", "media"),
     ("oa_send_text", "ignored"), ("oa_send_image", "ignored"), ("user_seen_message", "ignored"),
-    ("user_received_message", "ignored"), ("unfollow", "ignored"), ("", "ignored"),
+    ("user_received_message", "ignored"), ("", "ignored"),
 ])
 def test_events_are_sorted_by_what_the_channel_does_with_them(name, kind):
     event = parse_event({"event_name": name, "sender": {"id": "u1"}, "message": {"msg_id": "m"}})
@@ -78,6 +78,11 @@ def test_events_are_sorted_by_what_the_channel_does_with_them(name, kind):
 def test_follow_reads_the_follower_and_has_a_key_without_msg_id():
     event = parse_event({"event_name": "follow", "follower": {"id": "u9"}, "oa_id": "oa", "timestamp": "17"})
     assert (event.kind, event.user_id, event.delivery_key) == ("follow", "u9", "follow:u9:17")
+
+
+def test_unfollow_reads_the_follower_so_announcements_stop():
+    event = parse_event({"event_name": "unfollow", "follower": {"id": "u9"}, "oa_id": "oa", "timestamp": "18"})
+    assert (event.kind, event.user_id) == ("unfollow", "u9")
 
 
 def test_an_oa_event_never_names_the_oa_as_a_citizen():

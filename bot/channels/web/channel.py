@@ -10,6 +10,10 @@ Rasa mounts this blueprint under ``/webhooks/web/``:
 - ``POST /webhooks/web/feedback`` — ``{"sender", "rating": "up"|"down", "bot_text"}``,
   stored with the conversation as a ``SlotSet("answer_feedback", …)`` event that the
   officers' review queue reads.
+- ``GET /webhooks/web/announcement`` — the current approved announcement
+  (``{"announcement": {"id", "text", "expires"}}`` or ``null``), read-only, from the file
+  the staff app publishes (``bot/announcements.py``); the history answer carries it too,
+  so the widget shows it as a new conversation's first message and in a banner.
 
 Messages themselves go through the guarded REST channel (``/webhooks/rest/webhook``),
 so they are cleaned, masked and rate-limited like every other message. The widget's
@@ -33,6 +37,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.announcements import PublishedAnnouncements
 from bot.channels.guard import RATE_LIMIT_REPLY, RateLimiter
 from bot.channels.rest import parse_body
 
@@ -180,6 +185,7 @@ class WebChatInput(InputChannel):
     def __init__(self, limiter: Optional[RateLimiter] = None) -> None:
         self.limiter = limiter or RateLimiter.shared()
         self.files = {name: load_static_file(name) for name in _STATIC_FILES}
+        self.announcements = PublishedAnnouncements()
 
     @classmethod
     def name(cls) -> Text:
@@ -188,6 +194,11 @@ class WebChatInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChatInput":
         return cls()
+
+    def current_announcement(self) -> Optional[Dict[str, Any]]:
+        """The approved announcement shown today, or None (none approved, all expired, file unreadable)."""
+        current = self.announcements.current()
+        return current.as_json() if current else None
 
     def _file(self, name: str) -> StaticFile:
         """The file from memory; read again when it changed on disk (a deployed fix, an edit)."""
@@ -244,7 +255,13 @@ class WebChatInput(InputChannel):
             if await agent.tracker_store.exists(sender):
                 tracker = await agent.tracker_store.retrieve_full_tracker(sender)
             turns = conversation_turns(list(tracker.events)) if tracker else []
-            return _json({"sender": sender, "turns": turns, "welcome": welcome_message(agent)})
+            return _json({"sender": sender, "turns": turns, "welcome": welcome_message(agent),
+                          "announcement": self.current_announcement()})
+
+        @web.route("/announcement", methods=["GET"])
+        async def announcement(request: Request) -> HTTPResponse:
+            return response.json({"announcement": self.current_announcement()},
+                                 headers={"Cache-Control": "public, max-age=60"})
 
         @web.route("/feedback", methods=["POST"])
         async def feedback(request: Request) -> HTTPResponse:

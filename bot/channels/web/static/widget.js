@@ -20,6 +20,7 @@
   var SOURCE_PREFIX = "Nguồn:";
   var SENDER_KEY = "tdcs-chat-sender";
   var OPEN_KEY = "tdcs-chat-open";
+  var DISMISSED_KEY = "tdcs-announcement-dismissed";
   var SEND_TIMEOUT_MS = 30000;
   var HISTORY_TIMEOUT_MS = 15000;
   var MAX_MESSAGE_CHARS = 1000;
@@ -55,7 +56,9 @@
     retry: "Thử lại",
     historyFailed: "Mất kết nối, chưa tải được cuộc trò chuyện.",
     note: "Trợ lý tự động, thông tin để tham khảo. Đừng gửi số CCCD, số tài khoản hay mật khẩu.",
-    welcome: "Xin chào anh/chị! Anh/chị cần hỏi gì về vốn vay chính sách ạ?"
+    welcome: "Xin chào anh/chị! Anh/chị cần hỏi gì về vốn vay chính sách ạ?",
+    announcement: "Thông báo",
+    dismiss: "Đóng thông báo"
   };
 
   // ---------------------------------------------------------------- settings
@@ -188,6 +191,7 @@
     this.busy = false;
     this.loaded = false;
     this.welcome = null;
+    this.announcement = null;
     this.build();
   }
 
@@ -238,6 +242,16 @@
     this.log = el("div", { className: "log", role: "log", "aria-live": "polite", "aria-label": TEXT.log,
       tabindex: "0" });
 
+    // The approved announcement (staff app), until it expires or the citizen closes it.
+    this.bannerText = el("p", { className: "announcement-text" });
+    var dismiss = el("button", { type: "button", className: "announcement-close", "aria-label": TEXT.dismiss,
+      title: TEXT.dismiss }, [icon(ICON_CLOSE, 18)]);
+    dismiss.addEventListener("click", function () { self.dismissBanner(); });
+    this.banner = el("div", { className: "announcement-banner", role: "status", "aria-label": TEXT.announcement }, [
+      el("strong", { className: "announcement-label", text: TEXT.announcement }), this.bannerText, dismiss
+    ]);
+    this.banner.hidden = true;
+
     this.input = el("textarea", { id: "tdcs-input", className: "input", rows: "1", maxlength: String(MAX_MESSAGE_CHARS),
       placeholder: TEXT.placeholder, autocomplete: "off", enterkeyhint: "send" });
     this.input.addEventListener("keydown", function (event) {
@@ -256,7 +270,7 @@
     form.addEventListener("submit", function (event) { event.preventDefault(); self.submit(); });
 
     this.panel = el("section", { className: "panel", id: "tdcs-panel", role: "region", "aria-labelledby": "tdcs-title" },
-      [header, this.confirmBar, this.log, form, el("p", { className: "note", text: TEXT.note })]);
+      [header, this.confirmBar, this.banner, this.log, form, el("p", { className: "note", text: TEXT.note })]);
     this.panel.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && MODE === "floating") self.close();
     });
@@ -307,6 +321,7 @@
         typing.remove();
         if (!res.ok || !res.data) throw new Error("history " + res.status);
         self.welcome = res.data.welcome || null;
+        self.setAnnouncement(res.data.announcement);
         var turns = Array.isArray(res.data.turns) ? res.data.turns : [];
         if (!turns.length) self.showWelcome();
         turns.forEach(function (turn, index) {
@@ -327,8 +342,30 @@
   };
 
   Widget.prototype.showWelcome = function () {
+    if (this.announcement) { // a new conversation starts with the announcement
+      var turn = this.addBotTurn([{ text: this.announcement.text }], { ratable: false });
+      if (turn) turn.classList.add("turn-announcement");
+    }
     var welcome = this.welcome || { text: TEXT.welcome, buttons: [] };
     this.addBotTurn([welcome], { ratable: false, quickReplies: true });
+  };
+
+  Widget.prototype.setAnnouncement = function (announcement) {
+    var valid = announcement && typeof announcement.text === "string" && announcement.text.trim() &&
+      (typeof announcement.id === "number" || typeof announcement.id === "string");
+    this.announcement = valid ? { id: String(announcement.id), text: announcement.text } : null;
+    if (!this.announcement || local.getItem(DISMISSED_KEY) === this.announcement.id) {
+      this.banner.hidden = true;
+      return;
+    }
+    this.bannerText.textContent = this.announcement.text;
+    this.banner.hidden = false;
+  };
+
+  Widget.prototype.dismissBanner = function () {
+    this.banner.hidden = true;
+    if (this.announcement) local.setItem(DISMISSED_KEY, this.announcement.id);
+    this.input.focus();
   };
 
   Widget.prototype.askNewConversation = function () {
