@@ -22,6 +22,7 @@ from knowledge.eligibility import programmes_named
 from knowledge.legal_loan_cost import loan_cost
 from knowledge.lexical import analyze
 from knowledge.message_parts import asked_parts
+from knowledge.petitions import is_petition, petition_subject
 from knowledge.places import find_place
 from knowledge.province import load as load_province
 from knowledge.retriever import Hit, Retrieval, Retriever
@@ -38,6 +39,8 @@ UNSURE_TEXT = (
     "Anh/chị vui lòng hỏi Tổ trưởng Tổ tiết kiệm và vay vốn ở thôn, xóm hoặc cán bộ Ngân hàng "
     "Chính sách xã hội tại Điểm giao dịch xã (ngày giao dịch cố định hằng tháng tại trụ sở UBND xã)."
 )
+PETITION_RULE_INTRO = "Quy định đang áp dụng về nội dung này: "
+UNDERSTOOD_AS = "(Tôi hiểu anh/chị hỏi: «{question}». Nếu chưa đúng ý, anh/chị hỏi lại ngắn gọn giúp tôi.)"
 SUGGESTION_INTRO = "Có thể anh/chị muốn hỏi một trong các câu dưới đây."
 CAPABILITIES = (
     "Tôi có thể giúp về vốn vay ưu đãi của Ngân hàng Chính sách xã hội (ai được vay, lãi suất, "
@@ -59,8 +62,9 @@ UNAVAILABLE_TEXT = (
 )
 
 # Words of the bot's subject: a message with none of them and no FAQ entry near it is out of scope.
-_CREDIT_WORDS = re.compile(r"\b(vay|lai|no|tra|gop|von|tien|ngan hang|nhcs|chinh sach|tin dung|ngheo|to tk|tiet kiem"
-                           r"|the chap|ho so|giai ngan|cho vay|muon|app|nang lai)\b")
+# ("tiền" and "trả" alone are not: "tiền điện", "trả lời").
+_CREDIT_WORDS = re.compile(r"\b(vay|lai|no|tra (?:no|lai|tien|gop|dan|goc)|gop|von|ngan hang|nhcs|chinh sach|tin dung"
+                           r"|ngheo|to tk|tiet kiem|the chap|ho so|giai ngan|cho vay|muon|app|nang lai)\b")
 
 
 def about_credit(text: str) -> bool:
@@ -147,6 +151,9 @@ class Answerer:
         direct = self._computed(question)
         if direct is not None:
             return direct
+        petition = self._petition(question) if is_petition(question) and about_credit(question) else None
+        if petition is not None:
+            return petition
         retrieval = self.retriever.search(question)
         best_faq = self._of_the_named_group(question, retrieval)
         if best_faq is not None and self._confident(best_faq, "faq"):
@@ -163,6 +170,9 @@ class Answerer:
             answer = self._from_passage(best_passage, question)
             answer.retrieval = retrieval
             return answer
+        nearest = self._clear_nearest(question, retrieval)
+        if nearest is not None:
+            return nearest
         suggestions = [hit.faq.question for hit in retrieval.faq[:3]
                        if hit.faq is not None and self._confident(hit, "suggest")]
         if not about_credit(question):  # suggestions about loans would not help either
@@ -185,6 +195,53 @@ class Answerer:
             if named & set(hit.faq.programmes) and self._confident(hit, "faq"):
                 return hit
         return best
+
+    def _petition(self, message: str) -> Optional[Answer]:
+        """A proposal about the policy: the rule in force on its subject (when an FAQ entry
+        answers it), then who decides such a change and where a proposal goes."""
+        entry = self.retriever.index.faq_by_id.get(self.thresholds["petition_answer_id"])
+        if entry is None:  # removed by the staff: the petition is searched like any question
+            return None
+        channel = self.from_faq(entry)
+        retrieval = self.retriever.search(petition_subject(message))
+        subject = next((hit for hit in retrieval.faq if hit.faq.id != channel.answer_id), None)
+        parts = [channel]
+        reason = "petition: no FAQ entry near its subject"
+        if subject is not None and subject.faq.topic != "out_of_scope" and self._confident(subject, "petition_subject"):
+            parts.insert(0, self.from_faq(subject.faq))
+            reason = f"petition about {self._why(subject)}"
+        text = "\n\n".join(part.text.replace(f"\n{CHECK_FIGURES_NOTE}", "") for part in parts)
+        if any(CHECK_FIGURES_NOTE in part.text for part in parts):
+            text = f"{text}\n{CHECK_FIGURES_NOTE}"
+        prefix = PETITION_RULE_INTRO if len(parts) > 1 else ""
+        return Answer("faq", prefix + text, _cite_once([s for part in parts for s in part.sources]),
+                      answer_id=parts[0].answer_id, confidence=self._confidence(subject) if subject else 0.0,
+                      retrieval=retrieval, reason=reason)
+
+    def _clear_nearest(self, message: str, retrieval: Retrieval) -> Optional[Answer]:
+        """A long message whose nearest FAQ entry stands clearly above the others.
+
+        A story of forty words embeds as the story: its cosine to the one FAQ question it
+        asks stays below the threshold calibrated on short questions, although that entry
+        leads the others by a clear margin. Such a message gets that entry's answer, with
+        the question it answers named at the end, so the citizen sees what was understood.
+        """
+        settings = self.thresholds
+        words = len(message.split())
+        hits = retrieval.faq
+        if words < int(settings.get("long_message_words", 15)) or len(hits) < 2:
+            return None
+        best = self._of_the_named_group(message, retrieval)
+        runner_up = max((h.fused for h in hits if h.faq.id != best.faq.id), default=0.0)
+        if best.fused < float(settings["faq_long"]) or best.fused - runner_up < float(settings["faq_margin"]):
+            return None
+        answer = self.from_faq(best.faq)
+        understood = UNDERSTOOD_AS.format(question=best.faq.question)
+        answer.text = (answer.text.replace(f"\n{CHECK_FIGURES_NOTE}", f"\n{understood}\n{CHECK_FIGURES_NOTE}")
+                       if CHECK_FIGURES_NOTE in answer.text else f"{answer.text}\n{understood}")
+        answer.confidence, answer.retrieval = self._confidence(best), retrieval
+        answer.reason = f"long message, nearest entry clearly ahead (margin {best.fused - runner_up:.3f}): {self._why(best)}"
+        return answer
 
     def _by_parts(self, message: str) -> Optional[Answer]:
         """A long message answered question by question, in order, each searched with the

@@ -5,7 +5,7 @@
 the dev and test splits (tests/data/real_questions/) as a new conversation through the
 REST channel, and sorts the replies by what can be decided mechanically:
 
-- ABSTAIN: "not sure" / the capabilities text / "temporarily unavailable";
+- ABSTAIN: "not sure" / the capabilities text / "temporarily unavailable" / "busy";
 - OUT_OF_SCOPE: the out-of-scope reply (right for an out-of-scope question, an abstention otherwise);
 - QUESTIONNAIRE: the advisor asked a question (household status, purpose, a condition)
   instead of answering;
@@ -31,6 +31,7 @@ from typing import Any, Dict, List, Optional
 
 import yaml
 
+from bot.channels.guard import BUSY_REPLY
 from knowledge.answering import CAPABILITIES, OUT_OF_SCOPE_TEXT, UNAVAILABLE_TEXT, UNSURE_TEXT
 from knowledge.figure_audit import pattern, superseded_forms
 from knowledge.tables import PolicyTables
@@ -58,7 +59,7 @@ def classify(reply: str, stale: "re.Pattern[str]", asks: List[str]) -> str:
     """The mechanical verdict on one reply."""
     if OUT_OF_SCOPE_TEXT[:40] in reply:
         return "OUT_OF_SCOPE"
-    if not reply.strip() or UNSURE_TEXT[:60] in reply or UNAVAILABLE_TEXT[:60] in reply or reply.strip() == CAPABILITIES:
+    if not reply.strip() or UNSURE_TEXT[:60] in reply or UNAVAILABLE_TEXT[:60] in reply or BUSY_REPLY[:60] in reply or reply.strip() == CAPABILITIES:
         return "ABSTAIN"
     if stale.search(_HISTORY_SENTENCE.sub(" ", reply)):
         return "OUTDATED"
