@@ -37,6 +37,7 @@ from bot.pii import mask_personal_data
 from bot.private_files import private_dir, private_file
 
 VIETNAM = timezone(timedelta(hours=7))
+ZALO_SENDER_PREFIX = "zalo_"  # a Zalo user's conversation id in the tracker store
 PUBLISHED_FILE = "published.json"
 FOLLOWERS_FILE = "followers.db"
 

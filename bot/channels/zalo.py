@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -32,10 +31,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.announcements import OPTED_IN_REPLY, OPTED_OUT_REPLY, UNAVAILABLE_REPLY, FollowerBook, subscription_request
+from bot.announcements import (
+    OPTED_IN_REPLY, OPTED_OUT_REPLY, UNAVAILABLE_REPLY, ZALO_SENDER_PREFIX, FollowerBook, subscription_request,
+)
 from bot.channels.guard import MessageGuard, Screened, answer
 from bot.channels.shared_state import SharedState, shared_state
-from bot.channels.zalo_client import ClientSettings, TokenPair, TokenStore, ZaloApiError, ZaloClient
+from bot.channels.zalo_client import ZaloApiError, ZaloClient, make_client
 from bot.channels.zalo_replies import TEXT_LIMIT, TEXT_ONLY_REPLY, OptionMemory, to_zalo
 from bot.channels.zalo_webhook import SIGNATURE_HEADER, ZaloEvent, is_fresh, parse_body, parse_event, signature_matches
 from bot.privacy import PrivacyDesk
@@ -51,7 +52,7 @@ REQUIRED_CREDENTIALS = {
     "app_secret": "ZALO_APP_SECRET",
     "refresh_token": "ZALO_REFRESH_TOKEN",
 }
-SENDER_PREFIX = "zalo_"
+SENDER_PREFIX = ZALO_SENDER_PREFIX
 # Zalo re-delivers within minutes; a day covers any retry.
 DELIVERY_MEMORY_SECONDS = 24 * 3600
 
@@ -134,11 +135,9 @@ class ZaloOAInput(InputChannel):
         if missing:
             raise RasaException(f"The Zalo OA channel needs these environment variables: {', '.join(missing)}")
         env = os.environ
-        tokens = TokenStore(Path(env.get("ZALO_TOKEN_FILE", ".cache/zalo_tokens.json")),
-                            TokenPair(values["access_token"], values["refresh_token"]))
-        client = ZaloClient(ClientSettings.from_env(values["app_id"], values["app_secret"]), tokens)
+        client = make_client(values["app_id"], values["app_secret"], values["access_token"], values["refresh_token"])
         logger.info("Zalo OA channel on /webhooks/zalo/webhook (API %s, tokens in %s)",
-                    client.settings.api_base, tokens.path)
+                    client.settings.api_base, client.tokens.path)
         return cls(values["app_id"], values["oa_secret_key"], client,
                    max_age_seconds=float(env.get("ZALO_SIGNATURE_MAX_AGE_SECONDS", "300")),
                    answer_deadline=float(env.get("ZALO_ANSWER_DEADLINE_SECONDS", "10")),

@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 OA_API_BASE = "https://openapi.zalo.me"
 OAUTH_BASE = "https://oauth.zaloapp.com"
 SEND_PATH = "/v3.0/oa/message/cs"
+PROMOTION_PATH = "/v3.0/oa/message/promotion"
+PROMOTION_HEADER_LIMIT = 100  # characters of a promotion message's header element
 REFRESH_PATH = "/v4/oa/access_token"
 TOKEN_ERRORS = frozenset({-216, -220})
 RATE_LIMIT_ERRORS = frozenset({-32})
@@ -179,15 +181,26 @@ class ZaloClient:
         return self._session
 
     async def send_text(self, user_id: str, text: str) -> str:
-        """Send ``text`` to the citizen ``user_id``; returns Zalo's message id."""
-        body = {"recipient": {"user_id": user_id}, "message": {"text": text}}
+        """Send ``text`` to the citizen ``user_id`` (a "tư vấn" message); returns Zalo's message id."""
+        return await self._send(SEND_PATH, {"recipient": {"user_id": user_id}, "message": {"text": text}})
+
+    async def send_promotion(self, user_id: str, header: str, text: str) -> str:
+        """Send a "truyền thông" message (a header and a text) to the follower ``user_id``; Zalo's message id."""
+        elements = [{"type": "header", "content": header[:PROMOTION_HEADER_LIMIT]},
+                    {"type": "text", "align": "left", "content": text}]
+        payload = {"template_type": "promotion", "language": "VI", "elements": elements}
+        return await self._send(PROMOTION_PATH, {"recipient": {"user_id": user_id},
+                                                 "message": {"attachment": {"type": "template", "payload": payload}}})
+
+    async def _send(self, path: str, body: Dict[str, Any]) -> str:
+        """POST a message, refreshing the token once when Zalo refuses it; the message id."""
         if self.tokens.pair.expired():
             await self.refresh(stale=self.tokens.pair.access_token)
         refreshed = False
         while True:
             token = self.tokens.pair.access_token
             data = await self._with_retries(lambda: self._post_json(
-                self.settings.api_base + SEND_PATH, json_body=body, headers={"access_token": token}))
+                self.settings.api_base + path, json_body=body, headers={"access_token": token}))
             code = _error_code(data)
             if code == 0:
                 result = data.get("data") if isinstance(data.get("data"), dict) else {}
@@ -254,6 +267,22 @@ class ZaloClient:
         if not isinstance(data, dict):
             raise ZaloApiError(-1, "unexpected response")
         return data
+
+
+def make_client(app_id: str, app_secret: str, access_token: str, refresh_token: str) -> ZaloClient:
+    """A client with the token pair kept in ``ZALO_TOKEN_FILE`` (shared by every process that sends)."""
+    tokens = TokenStore(Path(os.environ.get("ZALO_TOKEN_FILE", ".cache/zalo_tokens.json")),
+                        TokenPair(access_token, refresh_token))
+    return ZaloClient(ClientSettings.from_env(app_id, app_secret), tokens)
+
+
+def client_from_env() -> Optional[ZaloClient]:
+    """The OA client from ``ZALO_*`` variables (the staff app sends announcements); None when not configured."""
+    env = os.environ
+    needed = [env.get(name, "").strip() for name in ("ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_REFRESH_TOKEN")]
+    if not all(needed):
+        return None
+    return make_client(needed[0], needed[1], env.get("ZALO_ACCESS_TOKEN", "").strip(), needed[2])
 
 
 def _number(value: Any) -> float:

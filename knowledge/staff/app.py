@@ -1,4 +1,4 @@
-"""The staff web app (Sanic): FAQ editing, policy figures, documents, spreadsheets, answer check, review queue.
+"""The staff web app (Sanic): FAQ editing, policy figures, announcements, documents, spreadsheets, answer check, review queue.
 
 ``python -m knowledge.staff.app`` serves it on ``ADMIN_HOST``:``ADMIN_PORT``
 (127.0.0.1:5080 by default; put it behind an HTTPS proxy and set
@@ -31,6 +31,8 @@ from knowledge.corpus import FaqEntry
 from knowledge.retriever import Retriever
 from knowledge.staff import pages
 from knowledge.staff.accounts import AccountStore
+from knowledge.staff.announcement_routes import add_announcement_routes
+from knowledge.staff.announcements import AnnouncementStore, prepare_figure_draft
 from knowledge.staff.check import AnswerChecker, parse_intent
 from knowledge.staff.config import StaffConfig
 from knowledge.staff.documents import TEMPLATE, DocumentError, DocumentStore, clean_document_text
@@ -126,6 +128,7 @@ def create_app(config: Optional[StaffConfig] = None, name: str = "staff_admin") 
     faq = FaqStore(config.content_dir, history)
     documents = DocumentStore(config.content_dir, history)
     figures = FigureStore(config.content_dir, history)
+    announcements = AnnouncementStore(config.state_dir)
     rebuilder = Rebuilder(config.content_dir, config.index_dir)
     knowledge = KnowledgeView(config, tables)
     threshold = float(knowledge_threshold())
@@ -405,7 +408,13 @@ def create_app(config: Optional[StaffConfig] = None, name: str = "staff_admin") 
         return redirect(url(f"/faq/{entry_id}/history", msg="restored"), status=303)
 
     # -- policy figures: propose, second-person approval, rollback (figure_routes.py) ----------------
-    add_figure_routes(app, page, figures, faq, tables)
+    # An approved figure change gets an announcement draft for staff to edit and approve (issue 16 item 4).
+    add_figure_routes(app, page, figures, faq, tables,
+                      on_approved=lambda group, key, label, start, user: prepare_figure_draft(
+                          announcements, group, key, label, start, user))
+
+    # -- announcements to citizens: second-person approval, web widget, Zalo (announcement_routes.py) ------
+    add_announcement_routes(app, page, announcements, tables, config.tracker_store)
 
     # -- statistics and the periodic report for propaganda staff (stats_routes.py) ---------------------
     add_stats_routes(app, page, config, faq, knowledge)

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any, Mapping, Optional, Sequence, Tuple
 
 from knowledge import dated
+from knowledge.staff.approval import decision_buttons
 from knowledge.staff.faq_store import StoredEntry
 from knowledge.staff.figure_effects import Change, Dependent, Preview
 from knowledge.staff.figure_sheet import FigureImportPlan
@@ -125,14 +126,7 @@ def pending_cards(group: str, key: str, entries: Sequence[Mapping[str, Any]], un
             continue
         fields = {"entry": index, "version": entry_version(entry)}
         base = f"/figures/{group}/{key}"
-        if entry.get("proposed_by") == user:
-            buttons = render('<p class="muted">Anh/chị là người đề xuất nên không tự duyệt được: cần một cán bộ khác '
-                             'kiểm tra văn bản nguồn và duyệt.</p>$withdraw',
-                             withdraw=post_button(f"{base}/reject", "Rút đề xuất", csrf, "secondary", fields))
-        else:
-            buttons = render("<p>$approve $reject</p>",
-                             approve=post_button(f"{base}/approve", "Duyệt", csrf, "", fields),
-                             reject=post_button(f"{base}/reject", "Từ chối", csrf, "danger", fields))
+        buttons = decision_buttons(base, str(entry.get("proposed_by") or ""), user, csrf, fields)
         cards.append(render("""<div class="card pending"><p><strong>Đề xuất #$n chờ duyệt</strong>: $amount từ $start$end
 — $status</p><p>Khi được duyệt, từ $start bot nói: <strong>$spoken</strong></p>$text<p class="muted">Nguồn: $source<br>Đề xuất: $proposed$note</p>
 <p><a href="$preview">Xem trước câu trả lời khi mức này áp dụng</a></p>$buttons</div>""",

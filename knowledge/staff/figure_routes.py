@@ -8,6 +8,7 @@ tables reload, and the bot's action server picks the saved file up within second
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from typing import Any, Callable, List, Mapping, Optional, Sequence
 
 from sanic import Request, Sanic
@@ -31,7 +32,8 @@ from knowledge.tables import PolicyTables
 
 MESSAGES = {
     "proposed": "Đã gửi đề xuất. Mức mới chỉ được bot dùng sau khi một cán bộ khác duyệt.",
-    "approved": "Đã duyệt. Bot dùng mức này từ ngày áp dụng; nếu ngày đó đã đến, bot nói mức mới trong vòng vài giây.",
+    "approved": "Đã duyệt. Bot dùng mức này từ ngày áp dụng; nếu ngày đó đã đến, bot nói mức mới trong vòng vài giây. "
+                "Một bản nháp thông báo cho người dân đã được soạn sẵn ở mục «Thông báo».",
     "rejected": "Đã từ chối đề xuất; bot không dùng mức này.",
     "withdrawn": "Đã rút đề xuất.",
     "rolled_back": "Đã hoàn tác: bot nói lại mức trước đó trong vòng vài giây.",
@@ -39,8 +41,10 @@ MESSAGES = {
 
 
 def add_figure_routes(app: Sanic, page: Callable[..., HTTPResponse], figures: FigureStore, faq: FaqStore,
-                      tables: PolicyTables) -> None:
-    """Register the figure routes on ``app``; ``page`` wraps a body in the app's layout."""
+                      tables: PolicyTables, on_approved: Optional[Callable[[str, str, str, date, str], Any]] = None
+                      ) -> None:
+    """Register the figure routes on ``app``; ``page`` wraps a body in the app's layout;
+    ``on_approved(group, key, label, start, user)`` runs after a value is approved."""
 
     def figure_body(request: Request, current: PolicyTables, group: str, key: str,
                     form: Optional[Mapping[str, str]] = None, problems: Sequence[Problem] = (),
@@ -174,6 +178,11 @@ def add_figure_routes(app: Sanic, page: Callable[..., HTTPResponse], figures: Fi
 
         return page(request, f"Xem trước số liệu {group}.{key}", await asyncio.to_thread(build))
 
+    def after_approval(group: str, key: str, index: int, user: str) -> None:
+        current = figures.tables()
+        start = current.values(group, key)[index].start or today()
+        on_approved(group, key, figure_label(current, group, key), start, user)
+
     async def decide(request: Request, group: str, key: str, action: str) -> HTTPResponse:
         form = request.form
         user = request.ctx.session.user
@@ -186,6 +195,8 @@ def add_figure_routes(app: Sanic, page: Callable[..., HTTPResponse], figures: Fi
             if action == "approve":
                 await asyncio.to_thread(figures.approve, group, key, index, version, user)
                 message = "approved"
+                if on_approved is not None:
+                    await asyncio.to_thread(after_approval, group, key, index, user)
             elif action == "reject":
                 state = await asyncio.to_thread(figures.reject, group, key, index, version, user)
                 message = "withdrawn" if state == dated.WITHDRAWN else "rejected"

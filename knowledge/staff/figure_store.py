@@ -33,8 +33,9 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from ruamel.yaml import YAML
 
 from knowledge import dated
-from knowledge.clock import VIETNAM, today
+from knowledge.clock import today
 from knowledge.corpus import load_yaml
+from knowledge.staff.approval import now_iso, refuse_own
 from knowledge.staff.files import atomic_write, content_lock
 from knowledge.staff.history import History
 from knowledge.staff.validation import FIELD_LABELS, Problem
@@ -126,7 +127,7 @@ def exists(tables: PolicyTables, group: str, key: str) -> bool:
     return (group, key) in set(tables.figure_keys())
 
 
-def _known(tables: PolicyTables, group: str, key: str) -> bool:
+def known_placeholder(tables: PolicyTables, group: str, key: str) -> bool:
     """A placeholder a text may use: a figure, or a programme's name, where, channel…."""
     if group != "facts" and key in TEXT_FIELDS:
         return key in tables.programmes.get(group, {})
@@ -239,7 +240,7 @@ def check_proposal(tables: PolicyTables, group: str, key: str, fields: Mapping[s
     if status not in STATUSES:
         problems.append(Problem("status", "Trạng thái phải là «đã xác nhận» hoặc «chưa xác nhận»."))
     for name_group, name_key, _ in PLACEHOLDER_RE.findall(text):
-        if not _known(tables, name_group, name_key):
+        if not known_placeholder(tables, name_group, name_key):
             problems.append(Problem("text", f"Câu bot nói dùng số liệu không có trong bảng: {{{{{name_group}.{name_key}}}}}."))
     if any(p.level == "error" for p in problems) or start is None:
         return None, problems
@@ -362,7 +363,7 @@ class FigureStore:
                 def change(figure: Dict[str, Any], tables: PolicyTables, proposal: Proposal = proposal) -> str:
                     raw = tables.raw(proposal.group, proposal.key)
                     proposal.extra = _inherited_unit(tables, raw, tables.values(proposal.group, proposal.key), proposal)
-                    figure["history"].append(proposal.entry(user, _now()))
+                    figure["history"].append(proposal.entry(user, now_iso()))
                     return f"đề xuất #{len(figure['history'])}: từ {format_date(proposal.start)}"
 
                 figure = self._apply(proposal.group, proposal.key, user, "propose", change)
@@ -373,10 +374,8 @@ class FigureStore:
         """Put a pending entry in force from its date; refused to the person who proposed it."""
         def change(figure: Dict[str, Any], tables: PolicyTables) -> str:
             entry = self._pending(figure, index, version)
-            if str(entry.get("proposed_by") or "") == user:
-                raise SelfApprovalError("Anh/chị là người đề xuất mức này nên không thể tự duyệt. Cần một cán bộ khác "
-                                  "kiểm tra văn bản nguồn và duyệt.")
-            entry.update(state=dated.APPROVED, approved_by=user, approved_at=_now())
+            refuse_own(str(entry.get("proposed_by") or ""), user, SelfApprovalError, "đề xuất mức này")
+            entry.update(state=dated.APPROVED, approved_by=user, approved_at=now_iso())
             return f"duyệt #{index + 1}"
 
         self._change(group, key, user, "approve", change)
@@ -386,9 +385,9 @@ class FigureStore:
         def change(figure: Dict[str, Any], tables: PolicyTables) -> str:
             entry = self._pending(figure, index, version)
             if str(entry.get("proposed_by") or "") == user:
-                entry.update(state=dated.WITHDRAWN, withdrawn_by=user, withdrawn_at=_now())
+                entry.update(state=dated.WITHDRAWN, withdrawn_by=user, withdrawn_at=now_iso())
                 return f"rút đề xuất #{index + 1}"
-            entry.update(state=dated.REJECTED, rejected_by=user, rejected_at=_now())
+            entry.update(state=dated.REJECTED, rejected_by=user, rejected_at=now_iso())
             return f"từ chối #{index + 1}"
 
         figure = self._change(group, key, user, "reject", change)
@@ -410,7 +409,7 @@ class FigureStore:
             gap = rollback_gap(dated.values(trial), target)
             if gap is not None:
                 raise FigureError(rollback_refusal(gap))
-            figure["history"][index].update(state=dated.WITHDRAWN, withdrawn_by=user, withdrawn_at=_now())
+            figure["history"][index].update(state=dated.WITHDRAWN, withdrawn_by=user, withdrawn_at=now_iso())
             return f"hoàn tác #{index + 1}"
 
         self._change(group, key, user, "rollback", change)
@@ -469,10 +468,6 @@ def rollback_refusal(gap: date) -> str:
                 "mới (cần người thứ hai duyệt).")
     return (f"Không hoàn tác được: bỏ mức này thì từ ngày {format_date(gap)} không còn mức nào áp dụng. Muốn đổi, "
             "hãy đề xuất một mức mới (cần người thứ hai duyệt).")
-
-
-def _now() -> str:
-    return datetime.now(VIETNAM).isoformat(timespec="seconds")
 
 
 def _is_number(value: Any) -> bool:

@@ -79,6 +79,7 @@ NAV = """<nav>
 <a href="/faq">Câu hỏi thường gặp</a>
 <a href="/faq/new">Thêm câu hỏi</a>
 <a href="/figures">Số liệu chính sách</a>
+<a href="/announcements">Thông báo</a>
 <a href="/documents">Tài liệu</a>
 <a href="/transfer">Nhập/Xuất bảng tính</a>
 <a href="/check">Kiểm tra câu trả lời</a>

@@ -29,6 +29,7 @@ WHERE timestamp >= :since AND (
 )
 GROUP BY sender_id ORDER BY last DESC LIMIT :limit
 """)
+SENDERS_LIKE = sa.text("SELECT DISTINCT sender_id FROM events WHERE sender_id LIKE :pattern")
 CONVERSATION = sa.text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id")
 # Every event of the conversations that had a user message in [start, end): whole
 # conversations, so a reply or a rating just after the period's edge still belongs to it.
@@ -98,6 +99,11 @@ class TrackerReader:
     def flagged_senders(self, since: float, limit: int) -> List[str]:
         """Conversations with a fallback, an unsure answer or a rating since ``since``, latest first."""
         return [row[0] for row in self._rows(FLAGGED_SENDERS, since=since, limit=limit)]
+
+    def senders_starting(self, prefix: str) -> List[str]:
+        """Conversation ids starting with ``prefix`` (``zalo_``: every Zalo user who wrote to the bot)."""
+        return [row[0] for row in self._rows(SENDERS_LIKE, pattern=prefix.replace("%", "") + "%")
+                if str(row[0]).startswith(prefix)]
 
     def conversation(self, sender_id: str) -> List[Dict[str, Any]]:
         """Every event of one conversation, oldest first."""

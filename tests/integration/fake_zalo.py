@@ -6,6 +6,11 @@ most 2,000 characters; the token endpoint checks the app secret and app id and a
 each refresh token once. It records every request, can reject the current token once
 (as when it expires) and can answer queued failures (HTTP 500, error -32...).
 
+The promotion ("truyền thông") API behaves as knowledge/staff/zalo_broadcast.py's sources
+say: only followers (-213 otherwise), one promotion message per user per day (-218),
+the OA's quota (-211 when spent), none at night (-234), users who restricted the type
+(-244), a header of at most 100 characters.
+
 The signer computes ``X-ZEvent-Signature`` from Zalo's documented formula on its own,
 so that the tests do not check the channel's code against itself.
 """
@@ -24,6 +29,7 @@ from urllib.parse import parse_qs
 import requests
 
 SEND_PATH = "/v3.0/oa/message/cs"
+PROMOTION_PATH = "/v3.0/oa/message/promotion"
 REFRESH_PATH = "/v4/oa/access_token"
 TEXT_LIMIT = 2000
 
@@ -41,6 +47,12 @@ class FakeZalo:
         self.refreshes: List[Dict[str, Any]] = []  # accepted refreshes: form, secret_key, new tokens
         self.queued: List[Tuple[int, Dict[str, Any]]] = []  # answers to the next sends, in order
         self._reject_token_once = False
+        self.promotions: List[Dict[str, str]] = []  # accepted promotion messages: user_id, header, text
+        self.followers: Optional[set] = None  # None: everyone follows the OA
+        self.promotion_quota: Optional[int] = None  # the OA's remaining promotion messages; None: unlimited
+        self.restricted: Dict[str, int] = {}  # user id → the error Zalo answers for them (-244, -227…)
+        self.night = False
+        self._promoted_today: set = set()
         self._numbers = itertools.count(1)
         self._changed = threading.Condition()
         self._server: Optional[ThreadingHTTPServer] = None
@@ -87,6 +99,15 @@ class FakeZalo:
         with self._changed:
             self.queued.extend(answers)
 
+    def promotions_to(self, user_id: str) -> List[str]:
+        with self._changed:
+            return [m["text"] for m in self.promotions if m["user_id"] == user_id]
+
+    def new_day(self) -> None:
+        """Midnight: every user may receive one promotion message again."""
+        with self._changed:
+            self._promoted_today.clear()
+
     def texts_to(self, user_id: str) -> List[str]:
         with self._changed:
             return self._texts(user_id)
@@ -119,6 +140,8 @@ class FakeZalo:
             try:
                 if path == SEND_PATH:
                     return self._send(headers, json.loads(body.decode("utf-8")))
+                if path == PROMOTION_PATH:
+                    return self._promotion(headers, json.loads(body.decode("utf-8")))
                 if path == REFRESH_PATH:
                     return self._refresh(headers, {k: v[0] for k, v in parse_qs(body.decode("utf-8")).items()})
                 return 404, {"error": -209, "message": "Not supported this api"}
@@ -140,6 +163,32 @@ class FakeZalo:
             return 200, {"error": -201, "message": "message.text is invalid"}
         self.messages.append({"user_id": user_id, "text": text, "access_token": token})
         return 200, {"error": 0, "message": "Success", "data": {"message_id": f"m{next(self._numbers)}", "user_id": user_id}}
+
+    def _promotion(self, headers: Dict[str, str], data: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
+        if self.queued:
+            return self.queued.pop(0)
+        if headers.get("access_token", "") != self.access_token:
+            return 200, {"error": -216, "message": "Access token is invalid"}
+        user_id = data.get("recipient", {}).get("user_id", "")
+        payload = data.get("message", {}).get("attachment", {}).get("payload", {})
+        elements = {e.get("type"): e.get("content", "") for e in payload.get("elements", []) if isinstance(e, dict)}
+        if payload.get("template_type") != "promotion" or not elements.get("text") or len(elements.get("header", "")) > 100:
+            return 200, {"error": -201, "message": "message.attachment is invalid"}
+        if self.night:
+            return 200, {"error": -234, "message": "Message cannot be sent at night"}
+        if self.followers is not None and user_id not in self.followers:
+            return 200, {"error": -213, "message": "User has not followed OA"}
+        if user_id in self.restricted:
+            return 200, {"error": self.restricted[user_id], "message": "User cannot receive this message"}
+        if user_id in self._promoted_today:
+            return 200, {"error": -218, "message": "Out of quota receive"}
+        if self.promotion_quota is not None and self.promotion_quota <= 0:
+            return 200, {"error": -211, "message": "Out of quota"}
+        if self.promotion_quota is not None:
+            self.promotion_quota -= 1
+        self._promoted_today.add(user_id)
+        self.promotions.append({"user_id": user_id, "header": elements.get("header", ""), "text": elements["text"]})
+        return 200, {"error": 0, "message": "Success", "data": {"message_id": f"p{next(self._numbers)}", "user_id": user_id}}
 
     def _refresh(self, headers: Dict[str, str], form: Dict[str, str]) -> Tuple[int, Dict[str, Any]]:
         if headers.get("secret_key") != self.app_secret or form.get("app_id") != self.app_id:

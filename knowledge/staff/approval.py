@@ -1,0 +1,39 @@
+"""The second-person rule shared by the staff app's approvals (policy figures, announcements).
+
+Whatever changes what citizens are told is written by one account and approved by
+another: the author cannot approve their own text, only withdraw it. One place says so
+(the refusal, the buttons a card shows, the time stamp written with each decision) so
+the figure pages and the announcement pages behave and read the same.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping, Optional
+
+from knowledge.clock import VIETNAM
+from knowledge.staff.html import Safe, post_button, render
+
+
+def now_iso() -> str:
+    """The time a decision is recorded, Vietnam time, to the second."""
+    return datetime.now(VIETNAM).isoformat(timespec="seconds")
+
+
+def refuse_own(author: str, user: str, error: type, what: str, check: str = "kiểm tra văn bản nguồn và duyệt") -> None:
+    """Raise ``error`` when ``user`` wrote what they try to approve (``what``: "đề xuất mức này")."""
+    if author and author == user:
+        raise error(f"Anh/chị là người {what} nên không thể tự duyệt. Cần một cán bộ khác {check}.")
+
+
+def decision_buttons(base: str, author: str, user: str, csrf: str, fields: Optional[Mapping[str, Any]] = None,
+                     check: str = "kiểm tra văn bản nguồn và duyệt") -> Safe:
+    """Approve/reject for another account; for the author, why not and a button to withdraw."""
+    fields = dict(fields or {})
+    if author and author == user:
+        return render('<p class="muted">Anh/chị là người đề xuất nên không tự duyệt được: cần một cán bộ khác '
+                      '$check.</p>$withdraw', check=check,
+                      withdraw=post_button(f"{base}/reject", "Rút đề xuất", csrf, "secondary", fields))
+    return render("<p>$approve $reject</p>",
+                  approve=post_button(f"{base}/approve", "Duyệt", csrf, "", fields),
+                  reject=post_button(f"{base}/reject", "Từ chối", csrf, "danger", fields))
