@@ -51,9 +51,10 @@ failed and pending are shown to staff.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable, Dict, Iterable, List, Optional, Set
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 from bot.announcements import VIETNAM, FollowerBook, vietnam_today
 from bot.channels.zalo_client import ZaloApiError
@@ -103,10 +104,22 @@ class RunResult:
     codes: Dict[int, int] = field(default_factory=dict)
 
 
+def send_window() -> Tuple[int, int]:
+    """The hours promotion messages may go out: 8–22, or ``ZALO_PROMOTION_HOURS`` ("0-24" in tests and rehearsals)."""
+    try:
+        start, end = (int(part) for part in os.environ.get("ZALO_PROMOTION_HOURS", "").split("-"))
+        if 0 <= start < end <= 24:
+            return start, end
+    except ValueError:
+        pass
+    return SEND_FROM_HOUR, SEND_UNTIL_HOUR
+
+
 def sending_hours(now: Optional[datetime] = None) -> bool:
     """Whether promotion messages may go out now (08:00 to 22:00 in Vietnam)."""
     now = now or datetime.now(VIETNAM)
-    return SEND_FROM_HOUR <= now.astimezone(VIETNAM).hour < SEND_UNTIL_HOUR
+    start, end = send_window()
+    return start <= now.astimezone(VIETNAM).hour < end
 
 
 def recipients(book: FollowerBook, tracker_senders: Iterable[str] = ()) -> List[str]:
