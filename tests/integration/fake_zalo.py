@@ -216,8 +216,8 @@ def text_event(app_id: str, user_id: str, text: str, msg_id: str, timestamp_ms: 
         "sender": {"id": user_id}, "recipient": {"id": "oa-1"},
         "message": {"msg_id": msg_id, "text": text},
     }
-    if event_name == "follow":
-        event = {"app_id": app_id, "oa_id": "oa-1", "event_name": "follow", "timestamp": event["timestamp"],
+    if event_name in ("follow", "unfollow"):
+        event = {"app_id": app_id, "oa_id": "oa-1", "event_name": event_name, "timestamp": event["timestamp"],
                  "follower": {"id": user_id}, "source": "oa_profile"}
     elif event_name != "user_send_text":
         event["message"] = {"msg_id": msg_id, "attachments": [{"type": "sticker", "payload": {"id": "s1"}}]}

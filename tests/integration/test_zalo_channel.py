@@ -15,6 +15,7 @@ from typing import Iterator
 import pytest
 import requests
 
+from bot.announcements import OPTED_IN_REPLY, OPTED_OUT_REPLY, FollowerBook
 from bot.channels.zalo_replies import OPTIONS_INTRO, TEXT_LIMIT, TEXT_ONLY_REPLY
 from knowledge.answering import SOURCE_PREFIX
 from tests.integration.fake_zalo import text_event
@@ -151,3 +152,21 @@ def test_a_zalo_citizen_sees_and_deletes_their_data_by_typing(zalo):
     assert CONFIRM_QUESTION in question and f"{OPTIONS_INTRO}\n1. Có" in question
     assert "đã xóa" in "\n".join(zalo.ask(user, "1"))
     assert zalo.stored_events(user) == [], "no event of the citizen is left"
+
+
+def test_opting_out_and_back_in_is_answered_before_rasa_and_kept_in_the_follower_book(zalo):
+    user = new_sender("u-optout")
+    book = FollowerBook(zalo.servers.workdir / "announcements" / "followers.db")
+    assert zalo.post(text_event(APP_ID, user, "", msg_id="", event_name="follow")).status_code == 200
+    zalo.fake.wait_for_texts(user)  # the greeting
+    assert book.get(user).followed and not book.get(user).opted_out
+    assert zalo.ask(user, "Hủy nhận tin")[-1] == OPTED_OUT_REPLY
+    assert book.get(user).opted_out
+    assert zalo.ask(user, "nhan tin")[-1] == OPTED_IN_REPLY
+    assert not book.get(user).opted_out
+    assert not any("nhận tin" in t or "nhan tin" in t for t in zalo.user_texts(user))  # never stored
+    assert zalo.post(text_event(APP_ID, user, "", msg_id="", event_name="unfollow")).status_code == 200
+    deadline = time.monotonic() + 20
+    while book.get(user).followed and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not book.get(user).followed
