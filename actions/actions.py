@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions import knowledge_service
 from knowledge.advisor import advice_message
 from knowledge.answering import SOURCE_PREFIX, UNAVAILABLE_TEXT
-from knowledge.black_credit import assess, speaks_of_informal_lending
+from knowledge.black_credit import assess, lends_money, names_loan_shark, speaks_of_informal_lending
 from knowledge.distress import shows_despair, support_message
 from knowledge.eligibility import ASKED_CONDITIONS, questions_to_ask
 from knowledge.legal_loan_cost import loan_cost, programme_named
@@ -53,10 +53,16 @@ class ActionAnswerKnowledge(Action):
             dispatcher.utter_message(text=support_message(knowledge_service.tables()))
             victim = True
         pending = tracker.get_slot("pending_loan")
-        if (pending or intent in BLACK_CREDIT_INTENTS) and not _about_a_policy_loan(question):
-            events, completed = self._assess_loan(dispatcher, pending, question)
+        lender = lends_money(question)
+        # A loan-shark or lender's story is assessed whatever intent NLU read it as.
+        story = intent in BLACK_CREDIT_INTENTS or names_loan_shark(question) or lender
+        if (pending or story) and not _about_a_policy_loan(question):
+            events, completed, assessed = self._assess_loan(dispatcher, pending, question)
             if completed:  # the rest of the answer is about the loan first described
                 question, victim = completed, True
+            # After a borrower's loan was assessed (or its missing number asked), the way out
+            # follows, never "not sure"; a lender gets the answer to the lender's question.
+            victim = (victim or assessed) and not lender
         answerer = knowledge_service.answerer()
         if answerer is None:
             dispatcher.utter_message(text=UNAVAILABLE_TEXT)
@@ -76,24 +82,24 @@ class ActionAnswerKnowledge(Action):
 
     @staticmethod
     def _assess_loan(dispatcher: CollectingDispatcher, pending: Optional[str],
-                     message: str) -> Tuple[List[EventType], Optional[str]]:
+                     message: str) -> Tuple[List[EventType], Optional[str], bool]:
         """Show the loan's real rate, or ask for its missing number.
 
-        Returns the slot events and, when this message completed a pending loan, the
-        whole loan description.
+        Returns the slot events, the whole loan description when this message completed a
+        pending loan, and whether anything about the loan was said.
         """
         described = f"{pending} {message}" if pending else message
         assessment = assess(described, knowledge_service.tables())
         if assessment is None or (pending and assessment.annual_rate is None):
             # Not a loan description (or still incomplete): forget the pending one.
-            return ([SlotSet("pending_loan", None), SlotSet("loan_awaiting_number", False)] if pending else []), None
+            return ([SlotSet("pending_loan", None), SlotSet("loan_awaiting_number", False)] if pending else []), None, False
         sources = "; ".join(s for s in assessment.sources if s)
         dispatcher.utter_message(text=f"{assessment.text}\n\n{SOURCE_PREFIX}{sources}" if sources else assessment.text)
         events: List[EventType] = [
             SlotSet("pending_loan", described if assessment.asks_for_number else None),
             SlotSet("loan_awaiting_number", assessment.asks_for_number),
         ]
-        return events, described if pending else None
+        return events, described if pending else None, True
 
 
 def _about_a_policy_loan(question: str) -> bool:

@@ -18,10 +18,10 @@ from bot.lexicon import load_lexicon
 from bot.vietnamese import fold, has_diacritics, nfc
 from knowledge.black_credit import speaks_of_informal_lending
 from knowledge.corpus import FaqEntry
-from knowledge.eligibility import programmes_named
+from knowledge.eligibility import ENTITY_PROGRAMME, programmes_named
 from knowledge.legal_loan_cost import loan_cost
 from knowledge.lexical import analyze
-from knowledge.message_parts import asked_parts
+from knowledge.message_parts import MIN_WORDS, asked_parts
 from knowledge.petitions import is_petition, petition_subject
 from knowledge.places import find_place
 from knowledge.province import load as load_province
@@ -73,8 +73,32 @@ def about_credit(text: str) -> bool:
         span.term is not None for span in load_lexicon().segment(text))
 
 
+# Other institutions' services: a question about them that no FAQ entry answers is out of
+# scope (not "not sure"), unless it also speaks of the bank for social policies or a policy loan.
+_OTHER_SERVICES = re.compile(
+    r"\b(ngan hang thuong mai|agribank|vietcombank|vietinbank|bidv|techcombank|sacombank|vpbank|mb ?bank|acb|tpbank"
+    r"|shb|lpbank|hdbank|ocb|gui tiet kiem|so tiet kiem|the tin dung|the atm|bao hiem|tra gop (?:xe|dien thoai|tu lanh)"
+    r"|mua (?:xe|dien thoai) tra gop|chung khoan|co phieu|vang|bat dong san|so do cho|bao lanh cho)\b")
+_POLICY_BANK = re.compile(r"\b(chinh sach|nhcs|csxh|to tk|to tiet kiem|ho ngheo|can ngheo|thoat ngheo|sinh vien"
+                          r"|tin dung den|vay nong|nang lai|app)\b")
+
+
+def about_other_services(text: str) -> bool:
+    """True when the message is about another institution's service (a commercial bank's
+    savings rate, an insurance, a motorbike on instalment) and not about policy credit."""
+    folded = fold(text)
+    return bool(_OTHER_SERVICES.search(folded)) and not _POLICY_BANK.search(folded)
+
+
+_COMPARISON_RE = re.compile(r"(co )?(bang|hon|cao hon|thap hon|so voi|khac|giong)\b")
 _WHERE_RE = re.compile(r"\b(o dau|cho nao|noi nao|dia chi|lam ho so|nop ho so|giao dich|den dau|di dau)\b")
 _FOLLOW_UP_RE = re.compile(r"^(con|the con|vay con|con voi|con doi voi|neu la|voi)\b|\b(thi sao|the nao|thi the nao|sao a|thi sao a)\s*\??$")
+
+
+def _group_words(text: str) -> List[str]:
+    """The household tiers and purposes a text names, as the lexicon writes them."""
+    return [span.term.canonical for span in load_lexicon().segment(text)
+            if span.term is not None and span.term.value in ENTITY_PROGRAMME]
 
 
 @dataclass
@@ -155,6 +179,10 @@ class Answerer:
         if petition is not None:
             return petition
         retrieval = self.retriever.search(question)
+        several = self._each_question(question)
+        if several is not None:
+            several.retrieval = retrieval
+            return several
         best_faq = self._of_the_named_group(question, retrieval)
         if best_faq is not None and self._confident(best_faq, "faq"):
             answer = self.from_faq(best_faq.faq)
@@ -175,15 +203,16 @@ class Answerer:
             return nearest
         suggestions = [hit.faq.question for hit in retrieval.faq[:3]
                        if hit.faq is not None and self._confident(hit, "suggest")]
-        if not about_credit(question):  # suggestions about loans would not help either
+        if not about_credit(question) or about_other_services(question):  # suggestions would not help
             return Answer("unsure", OUT_OF_SCOPE_TEXT, retrieval=retrieval,
-                          reason="out of scope: no word about loans, money or the bank, no FAQ entry sure enough")
+                          reason="out of scope: no word about policy loans or the bank, or about another "
+                                 "institution's service; no FAQ entry sure enough")
         text = f"{UNSURE_TEXT}\n{SUGGESTION_INTRO if suggestions else CAPABILITIES}"
         return Answer("unsure", text, suggestions=suggestions, retrieval=retrieval,
                       confidence=self._confidence(best_faq) if best_faq else 0.0,
                       reason="no FAQ entry or passage above the confidence thresholds")
 
-    def _of_the_named_group(self, question: str, retrieval: Retrieval) -> Optional[Hit]:
+    def _of_the_named_group(self, question: str, retrieval: Retrieval, level: str = "faq") -> Optional[Hit]:
         """The best FAQ hit, unless it is about another group than the one the citizen named
         ("hộ nghèo vay lãi bao nhiêu 1 tháng" must not get the near-poor rate because a
         near-poor paraphrase shares "1 tháng"): then the best confident hit about that group."""
@@ -192,7 +221,7 @@ class Answerer:
         if best is None or not named or not best.faq.programmes or named & set(best.faq.programmes):
             return best
         for hit in retrieval.faq[1:]:
-            if named & set(hit.faq.programmes) and self._confident(hit, "faq"):
+            if named & set(hit.faq.programmes) and self._confident(hit, level):
                 return hit
         return best
 
@@ -204,7 +233,8 @@ class Answerer:
             return None
         channel = self.from_faq(entry)
         retrieval = self.retriever.search(petition_subject(message))
-        subject = next((hit for hit in retrieval.faq if hit.faq.id != channel.answer_id), None)
+        retrieval.faq = [hit for hit in retrieval.faq if hit.faq.id != channel.answer_id]
+        subject = self._of_the_named_group(message, retrieval, "petition_subject")
         parts = [channel]
         reason = "petition: no FAQ entry near its subject"
         if subject is not None and subject.faq.topic != "out_of_scope" and self._confident(subject, "petition_subject"):
@@ -243,6 +273,41 @@ class Answerer:
         answer.reason = f"long message, nearest entry clearly ahead (margin {best.fused - runner_up:.3f}): {self._why(best)}"
         return answer
 
+    def _each_question(self, message: str) -> Optional[Answer]:
+        """A short message asking two things ("hộ nghèo vay tối đa bao nhiêu, bao lâu phải
+        trả?"): each clause searched alone, kept to the group the message names, so both are
+        answered. None unless two different entries answer with confidence."""
+        parts = asked_parts(message, min_words=0)
+        if len(parts) < 2 or len(message.split()) >= MIN_WORDS:
+            return None  # a long message is searched by its parts later, with their context
+        named = set(programmes_named(message))
+        found: List[Hit] = []
+        for part in parts:
+            # "bao lâu phải trả?" is about the group the message named in its first clause:
+            # searched with that group, and kept only if the clause alone finds the same
+            # entry among its nearest (its own words decide what is asked).
+            if _COMPARISON_RE.match(fold(part.question)):
+                continue  # "…, có bằng hộ cận nghèo không?" compares; it asks nothing new
+            missing = [] if _group_words(part.question) else _group_words(message)
+            alone = {h.faq.id for h in self.retriever.search(part.question, top=30).faq}
+            hit = next((h for h in self.retriever.search(" ".join([*missing, part.question]), top=10).faq
+                        if h.faq.id in alone and h.faq.topic != "out_of_scope" and all(f.faq.id != h.faq.id for f in found)
+                        and self._confident(h, "faq")
+                        and (not named or not h.faq.programmes or named & set(h.faq.programmes))), None)
+            if hit is not None:
+                found.append(hit)
+        return self._combined(found, "questions of one message") if len(found) >= 2 else None
+
+    def _combined(self, found: List[Hit], what: str) -> Answer:
+        """Several FAQ answers in order, one figures note at the end, each source once."""
+        answers = [self.from_faq(hit.faq) for hit in found]
+        noted = any(CHECK_FIGURES_NOTE in a.text for a in answers)
+        text = "\n\n".join(a.text.replace(f"\n{CHECK_FIGURES_NOTE}", "") for a in answers)
+        return Answer("faq", f"{text}\n{CHECK_FIGURES_NOTE}" if noted else text,
+                      _cite_once([source for a in answers for source in a.sources]),
+                      answer_id=answers[0].answer_id, confidence=min(self._confidence(h) for h in found),
+                      reason=f"{what}: " + "; ".join(self._why(h) for h in found))
+
     def _by_parts(self, message: str) -> Optional[Answer]:
         """A long message answered question by question, in order, each searched with the
         words before it (the whole story embeds as the story, not as the question)."""
@@ -251,15 +316,7 @@ class Answerer:
             hits = self.retriever.search(part.with_context).faq
             if hits and self._confident(hits[0], "faq") and all(h.faq.id != hits[0].faq.id for h in found):
                 found.append(hits[0])
-        if not found:
-            return None
-        answers = [self.from_faq(hit.faq) for hit in found]
-        noted = any(CHECK_FIGURES_NOTE in a.text for a in answers)
-        text = "\n\n".join(a.text.replace(f"\n{CHECK_FIGURES_NOTE}", "") for a in answers)
-        return Answer("faq", f"{text}\n{CHECK_FIGURES_NOTE}" if noted else text,
-                      _cite_once([source for a in answers for source in a.sources]),
-                      answer_id=answers[0].answer_id, confidence=min(self._confidence(h) for h in found),
-                      reason="questions of a long message: " + "; ".join(self._why(h) for h in found))
+        return self._combined(found, "questions of a long message") if found else None
 
     def _computed(self, question: str) -> Optional[Answer]:
         """Answers worked out rather than retrieved: where to apply in a named commune (old or

@@ -24,6 +24,23 @@ _INFORMAL = re.compile(r"\b(app|ung dung|online|qua mang|nang lai|tin dung den|x
                        r"gop ngay|doi no|doi tien|de doa|bi doa|doa|khung bo|goi dien|nhan tin|bua vay|cam do|chu no|"
                        r"vay ngoai|vay nguoi quen|cho vay|cong an|to giac|lua dao)\b")
 
+# Words that name the loan-shark market itself (not "cho vay" or "công an", which policy
+# questions use too): a loan described with one of them is assessed whatever NLU read.
+_LOAN_SHARK = re.compile(r"\b(app|ung dung|online|qua mang|nang lai|tin dung den|xa hoi den|boc ho|vay nong|lai ngay"
+                         r"|gop ngay|cam do|chu no|vay ngoai)\b")
+# The asker lent the money ("tôi cho người quen vay 100 triệu, 2%/tháng…"): a lender's question.
+_LENDER = re.compile(r"\b(toi|minh|chung toi|gia dinh toi|nha toi)\s+(?:co\s+|da\s+|dang\s+|moi\s+)?cho\s+(?:\w+\s+){0,5}?"
+                     r"(?:vay|muon)\b")
+# Lenders licensed under their own law: the civil cap applies "unless another law provides otherwise".
+_LICENSED = re.compile(r"\b(cong ty tai chinh|ngan hang thuong mai|to chuc tin dung|fe ?credit|home ?credit|hd ?saison"
+                       r"|mcredit|shinhan finance|mirae asset)\b")
+LICENSED_NOTE = (
+    "Lưu ý: mức trần {cap} theo Điều 468 Bộ luật Dân sự áp dụng \"trừ trường hợp luật khác có liên quan quy định "
+    "khác\"; ngân hàng, công ty tài chính được cấp phép cho vay theo luật riêng về tổ chức tín dụng, nên khoản vay của "
+    "họ không tự động là cho vay nặng lãi chỉ vì vượt mức này. Anh/chị xem kỹ hợp đồng, giấy phép của bên cho vay và "
+    "hỏi lại chính tổ chức đó về cách tính lãi, phí."
+)
+
 CIVIL_CAP = "civil_interest_cap"
 CRIMINAL_THRESHOLD = "criminal_usury_threshold"
 
@@ -51,7 +68,10 @@ def assess(message: str, tables: PolicyTables) -> Optional[Assessment]:
     cap_value, threshold_value = float(cap.value or 0.0), float(threshold.value or 0.0)
     rate = float(reading.annual_rate or 0.0)
     lines = ["Tính thử khoản vay anh/chị kể:", *(f"- {step}" for step in reading.steps)]
-    if rate > threshold_value:
+    if rate > cap_value and _LICENSED.search(fold(nfc(message))):
+        lines.append(f"Kết quả: khoảng {fmt_percent(rate)}/năm.")
+        lines.append(LICENSED_NOTE.format(cap=cap.text))
+    elif rate > threshold_value:
         times = f"{rate / cap_value:,.0f}".replace(",", ".")
         lines.append(
             f"Kết quả: khoảng {fmt_percent(rate)}/năm, gấp {times} lần mức trần {cap.text} theo Bộ luật Dân sự "
@@ -65,6 +85,16 @@ def assess(message: str, tables: PolicyTables) -> Optional[Assessment]:
     else:
         lines.append(f"Kết quả: khoảng {fmt_percent(rate)}/năm, không vượt mức trần {cap.text} theo Bộ luật Dân sự.")
     return Assessment("\n".join(lines), [cap.citation(), threshold.citation()], annual_rate=rate)
+
+
+def names_loan_shark(message: str) -> bool:
+    """True when the message names the loan-shark market (apps, "vay nóng", "bốc họ", pawnshops…)."""
+    return bool(_LOAN_SHARK.search(fold(nfc(message))))
+
+
+def lends_money(message: str) -> bool:
+    """True when the asker is the lender ("tôi cho bạn vay…"): advice for a victim would not fit."""
+    return bool(_LENDER.search(fold(nfc(message))))
 
 
 def speaks_of_informal_lending(message: str) -> bool:

@@ -22,7 +22,8 @@ CONTEXT_WORDS = 30  # a question with this much of what precedes it
 _SENTENCE_END = re.compile(r"(?<=[.?!;])\s+|\n+|\s+-\s+")
 _ASKS = re.compile(
     r"\?|\b(co \w+( \w+){0,6} khong|duoc khong|phai khong|chua|bao nhieu|bn|the nao|ra sao|lam sao|nhu the nao"
-    r"|o dau|cho nao|khi nao|bao gio|bao lau|la gi|gi khong|nhung gi|ai|nao)\s*(a|ak|vay|nhi|nhe|ha)?\s*$"
+    r"|o dau|cho nao|khi nao|bao gio|bao lau|la gi|gi khong|nhung gi|ai|nao)( tien| lau| phan tram| nam| thang| %)?"
+    r"\s*(a|ak|vay|nhi|nhe|ha)?\s*$"
 )
 
 
@@ -34,14 +35,15 @@ class AskedPart:
     with_context: str
 
 
-def asked_parts(message: str) -> List[AskedPart]:
-    """The questions of a long message in order; empty for a short one or one that asks nothing.
+def asked_parts(message: str, min_words: int = MIN_WORDS) -> List[AskedPart]:
+    """The questions of a message in order; empty for one shorter than ``min_words`` or
+    one that asks nothing.
 
     A clause asks when it ends with "?" or an interrogative; its context is what comes
     before it in the same sentence, or the sentence before when it starts a sentence.
     """
     text = nfc(message).strip()
-    if len(text.split()) < MIN_WORDS:
+    if len(text.split()) < min_words:
         return []
     sentences = [s.strip(" \t\"'“”()[]") for s in _SENTENCE_END.split(text)]
     sentences = [s for s in sentences if len(s.split()) >= 2]

@@ -122,3 +122,58 @@ def test_a_message_read_as_a_victims_but_about_no_loan_shark_gets_its_own_answer
     assert answerer.retriever.index.faq_by_id[victim.answer_id].topic == "black_credit"
     other = answerer.answer_victim("Gửi tiết kiệm 100 triệu kỳ hạn 12 tháng ở ngân hàng nào lãi cao nhất bây giờ?")
     assert other.answer_id != answerer.thresholds["victim_answer_id"], other.reason
+
+
+# -- issue 14: petitions, long stories, two questions in one message, other institutions ------------
+
+@pytest.mark.parametrize("petition, subject_id", [
+    ("Cử tri đề nghị xem xét nâng mức cho vay đối với hộ nghèo vì 100 triệu không đủ làm ăn.", "muc-vay-ho-ngheo"),
+    ("Kiến nghị có giải pháp tháo gỡ vướng mắc về thủ tục để người dân tiếp cận vốn vay đi làm việc ở nước ngoài.",
+     None),
+])
+def test_a_petition_gets_the_rule_in_force_and_who_decides(answerer, petition, subject_id):
+    answer = answerer.answer(petition)
+    channel = answerer.from_faq(answerer.retriever.index.faq_by_id[answerer.thresholds["petition_answer_id"]])
+    assert answer.reason.startswith("petition"), answer.reason
+    assert channel.text.split(".")[0] in answer.text  # who decides and where a proposal goes
+    assert "Chỉ thị 39-CT/TW" in answer.message()
+    if subject_id is not None:
+        assert answer.answer_id == subject_id, answer.reason
+
+
+def test_a_personal_request_is_no_petition(answerer):
+    assert not answerer.answer("Tôi đề nghị gia hạn nợ vay hộ nghèo thì làm thế nào?").reason.startswith("petition")
+
+
+def test_a_long_story_is_answered_by_the_entry_that_clearly_leads(answerer):
+    story = ("Thưa Luật sư, tôi có cho một người bạn vay một khoản tiền với lãi suất là 2,5%/tháng. Đến nay đã 6 "
+             "tháng bên vay không thực hiện nghĩa vụ trả nợ lãi và gốc cho tôi, tôi có liên hệ thì họ khất nhiều "
+             "lần. Tôi được biết việc cho vay 2,5%/tháng đang thuộc trường hợp cho vay lãi suất cao. Vậy, khi người "
+             "vay vi phạm nghĩa vụ trả nợ, tôi có thể làm đơn khởi kiện ra Tòa án để yêu cầu bạn tôi thanh toán đầy "
+             "đủ tiền cho tôi được không?")  # a lender's letter to a law firm (dev split)
+    answer = answerer.answer(story)
+    assert answer.answer_id == "cho-vay-khong-duoc-tra-kien-doi", answer.reason
+    assert "Tôi hiểu anh/chị hỏi" in answer.text  # says what it understood
+
+
+def test_a_short_message_with_two_questions_gets_both_answers(answerer):
+    answer = answerer.answer("Hộ nghèo được vay tối đa bao nhiêu tiền, bao lâu phải trả?")
+    assert "muc-vay-ho-ngheo" in answer.reason and "thoi-han-vay-ho-ngheo" in answer.reason, answer.reason
+    assert answer.text.index("100 triệu") < answer.text.index("120 tháng")
+
+
+def test_a_comparison_is_not_a_second_question(answerer):
+    answer = answerer.answer("Vay giải quyết việc làm năm nay lãi suất bao nhiêu, có bằng hộ cận nghèo không?")
+    assert "muc-vay-ho-can-ngheo" not in answer.reason, answer.reason
+
+
+@pytest.mark.parametrize("question", [
+    "Gửi tiết kiệm 100 triệu ở Agribank kỳ hạn 12 tháng thì lãi suất bao nhiêu?",
+    "Mua xe trả góp ở cửa hàng thì trả trước bao nhiêu tiền?",
+    "Liên quan vấn đề hỗ trợ do đại dịch, cử tri cho rằng Nhà nước có chủ trương hỗ trợ tiền điện nhưng người dân "
+    "không rõ khi nhận hóa đơn.",
+])
+def test_other_services_are_out_of_scope_not_unsure(answerer, question):
+    answer = answerer.answer(question)
+    entry = answerer.retriever.index.faq_by_id.get(answer.answer_id or "")
+    assert answer.text == OUT_OF_SCOPE_TEXT or (entry is not None and entry.topic == "out_of_scope"), answer.reason

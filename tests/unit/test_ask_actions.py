@@ -82,3 +82,46 @@ def test_a_question_about_a_policy_loan_is_no_loan_shark_story(monkeypatch):
     asyncio.run(actions.ActionAnswerKnowledge().run(dispatcher, state, {}))
     assert not any("tính lãi thật" in (m.get("text") or "") for m in dispatcher.messages), dispatcher.messages
     assert stub.asked == [question]
+
+
+class VictimAwareStub(StubAnswerer):
+    """Records whether the action asked for a victim's answer or an ordinary one."""
+
+    def __init__(self) -> None:
+        super().__init__("faq")
+        self.victim_asked: List[str] = []
+
+    def answer_victim(self, question: str) -> Answer:
+        self.victim_asked.append(question)
+        return Answer("faq", "Báo ngay cho Công an xã, phường.", ["Cảnh báo của công an"])
+
+
+def _knowledge_run(monkeypatch, text: str, intent: str) -> "tuple[VictimAwareStub, List[str]]":
+    stub = VictimAwareStub()
+    monkeypatch.setattr(knowledge_service, "answerer", lambda: stub)
+    dispatcher = CollectingDispatcher()
+    asyncio.run(actions.ActionAnswerKnowledge().run(dispatcher, tracker(text, intent), {}))
+    return stub, [m.get("text") or "" for m in dispatcher.messages]
+
+
+def test_a_loan_shark_story_is_assessed_whatever_intent_nlu_read(monkeypatch):
+    """Issue 14 (dev split): "vay nong 10tr moi ngay tra 300k, 50 ngay" was read as another intent and
+    got no calculation; after the rate, the borrower gets the way out, not an ordinary answer."""
+    stub, texts = _knowledge_run(monkeypatch, "vay nong 10tr moi ngay tra 300k, 50 ngay, vay vay co bi lam sao ko",
+                                 "ask_interest_rate")
+    assert "629%/năm" in texts[0], texts
+    assert stub.victim_asked and not stub.asked
+
+
+def test_a_lenders_question_gets_the_rate_and_no_victim_advice(monkeypatch):
+    stub, texts = _knowledge_run(monkeypatch, "Tôi có cho người quen vay 100 triệu, lãi 2%/tháng, quá hạn 1 năm "
+                                 "chưa trả, tôi có kiện được không?", "ask_black_credit")
+    assert "24%/năm" in texts[0], texts
+    assert stub.asked and not stub.victim_asked
+
+
+def test_a_loan_from_a_licensed_finance_company_is_not_called_usury(monkeypatch):
+    _, texts = _knowledge_run(monkeypatch, "Em tôi vay một công ty tài chính lãi suất 38%/năm, có phải vay nặng "
+                              "lãi không?", "ask_black_credit")
+    assert "38%/năm" in texts[0] and "luật riêng về tổ chức tín dụng" in texts[0], texts
+    assert "dấu hiệu cho vay nặng lãi" not in texts[0] and "không có hiệu lực" not in texts[0]
