@@ -15,6 +15,8 @@ import { chromium } from "playwright-core";
 const BOT = (process.argv[2] || "http://127.0.0.1:5005").replace(/\/+$/, "");
 const TOKEN = process.env.RASA_API_TOKEN || "";
 const EXPECT_ANSWER = process.env.EXPECT_ANSWER || "%/năm";
+// The text of an announcement approved in the staff app (set by test_web_widget.py); "" when none.
+const EXPECT_ANNOUNCEMENT = process.env.EXPECT_ANNOUNCEMENT || "";
 const OUT = path.join(process.env.TEST_OUTPUT || "test-output", "browser");
 const QUESTION = "Lãi suất cho vay hộ nghèo là bao nhiêu?";
 const XSS = "<img src=x onerror=alert(1)>";
@@ -139,6 +141,28 @@ try {
     assert((await page.locator(".log").getAttribute("aria-live")) === "polite", "log is not aria-live");
   });
 
+  if (EXPECT_ANNOUNCEMENT) {
+    await check("an approved announcement is a new conversation's first message and sits in a banner", async () => {
+      const first = page.locator(W.botTurn).first();
+      assert((await first.innerText()).includes(EXPECT_ANNOUNCEMENT), `first message: ${await first.innerText()}`);
+      assert(await first.evaluate((n) => n.classList.contains("turn-announcement")), "not marked as the announcement");
+      assert((await page.locator(W.botTurn).nth(1).locator(W.quickReply).count()) > 0, "the welcome does not follow");
+      const banner = page.locator(".announcement-banner");
+      assert(await banner.isVisible(), "no banner");
+      assert((await banner.locator(".announcement-text").innerText()) === EXPECT_ANNOUNCEMENT, "banner text differs");
+      await page.screenshot({ path: path.join(OUT, "widget-announcement.png") });
+    });
+
+    await check("the banner can be dismissed and stays closed after a reload; the announcement still opens the conversation", async () => {
+      await page.getByRole("button", { name: "Đóng thông báo" }).click();
+      assert(await page.locator(".announcement-banner").isHidden(), "banner still shown");
+      await page.reload();
+      await page.locator(W.quickReply).first().waitFor({ state: "visible" });
+      assert(await page.locator(".announcement-banner").isHidden(), "banner back after a reload");
+      assert((await page.locator(W.botTurn).first().innerText()).includes(EXPECT_ANNOUNCEMENT), "first message lost");
+    });
+  }
+
   let rated;
   await check("asking the rate question shows the typing indicator, then the answer with its Nguồn footer", async () => {
     // Hold the answer back a little so the typing indicator can be seen.
@@ -212,8 +236,9 @@ try {
     await page.reload();
     await waitFor(async () => (await page.locator(W.userBubble).count()) === users, `${users} user messages`);
     assert((await senderOf(page)) === sender, "the sender id changed");
-    // The welcome is not stored: the restored turns are the ones after it.
-    assert((await page.locator(W.botTurn).count()) === bots - 1, "bot turns differ after reload");
+    // The welcome (and the announcement before it) are not stored: the restored turns are the ones after them.
+    const unstored = EXPECT_ANNOUNCEMENT ? 2 : 1;
+    assert((await page.locator(W.botTurn).count()) === bots - unstored, "bot turns differ after reload");
     assert((await page.locator(W.userBubble).first().locator(".text").innerText()).includes(QUESTION), "first question missing");
     const answer = page.locator(".bubble-bot", { hasText: EXPECT_ANSWER });
     assert(await answer.locator(".source").isVisible(), "source footer missing after reload");
@@ -253,7 +278,13 @@ try {
     const after = await senderOf(page);
     assert(after !== before && /^web-[0-9a-f]{32}$/.test(after), `sender ${before} → ${after}`);
     assert((await page.locator(W.userBubble).count()) === 0, "old messages still shown");
-    assert((await page.locator(W.botTurn).count()) === 1, "the welcome is not shown");
+    const opening = EXPECT_ANNOUNCEMENT ? 2 : 1; // the announcement, then the welcome
+    assert((await page.locator(W.botTurn).count()) === opening, "the welcome is not shown");
+    if (EXPECT_ANNOUNCEMENT) {
+      assert((await page.locator(W.botTurn).first().innerText()).includes(EXPECT_ANNOUNCEMENT),
+        "the new conversation does not start with the announcement");
+      assert(await page.locator(".announcement-banner").isHidden(), "a dismissed banner came back");
+    }
   });
 
   await check("no script errors or CSP violations on the demo page", async () => {

@@ -8,6 +8,7 @@ screenshots are written to ``$TEST_OUTPUT/browser/``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import uuid
@@ -16,10 +17,12 @@ from pathlib import Path
 import requests
 
 from bot.privacy import notice_text
+from tests.integration import staff_client
 
 ROOT = Path(__file__).resolve().parents[2]
 BROWSER_DIR = ROOT / "tests" / "browser"
 QUESTION = "Lãi suất cho vay hộ nghèo là bao nhiêu?"
+ANNOUNCEMENT = "Thông báo: lãi suất cho vay hộ nghèo hiện nay là {{facts.poor_rate}}. Anh/chị hỏi thêm tại đây."
 
 
 def web_sender() -> str:
@@ -110,16 +113,51 @@ def test_the_widget_endpoints_answer_cross_origin_requests(bot):
     assert history.headers.get("Access-Control-Allow-Origin") in ("*", origin["Origin"])
 
 
+def approved_announcement(bot, base_dir: Path) -> str:
+    """An announcement written by «an» and approved by «binh» in a staff app publishing where this Rasa reads.
+
+    Checks on the way that it is invisible to the widget until the approval. Returns the text shown.
+    """
+    pair = staff_client.servers_on_a_copy(base_dir)
+    pair.extra_env["ANNOUNCEMENTS_DIR"] = str(Path(bot.env()["TRACKER_DB"]).parent / "announcements")
+    try:
+        pair.start_staff_app()
+        staff, page = pair.staff_url, "/announcements"
+        an, binh = staff_client.login(staff, "an"), staff_client.login(staff, "binh")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', an.get(staff + page).text).group(1)
+        created = an.post(staff + page + "/new", allow_redirects=False, data={
+            "csrf": csrf, "text": ANNOUNCEMENT, "expires": "31/12/2099", "do": "save"})
+        assert created.status_code == 303, created.text[-1000:]
+        url = staff + created.headers["Location"].split("?")[0]
+        current = requests.get(f"{base(bot)}/webhooks/web/announcement", timeout=10).json()["announcement"]
+        assert current is None  # written, not approved: invisible
+        history = requests.get(f"{base(bot)}/webhooks/web/history", params={"sender": web_sender()}, timeout=10)
+        assert history.json()["announcement"] is None
+        detail = binh.get(url).text
+        form = re.search(r'<form method="post" action="[^"]*/approve".*?</form>', detail, re.DOTALL).group(0)
+        version = re.search(r'name="version" value="(\d+)"', form).group(1)
+        token = re.search(r'name="csrf" value="([^"]+)"', detail).group(1)
+        assert binh.post(url + "/approve", data={"csrf": token, "version": version},
+                         allow_redirects=False).status_code == 303
+    finally:
+        pair.stop_all()
+    current = requests.get(f"{base(bot)}/webhooks/web/announcement", timeout=10).json()["announcement"]
+    assert current and "{{" not in current["text"] and current["expires"] == "2099-12-31"
+    return current["text"]
+
+
 def test_the_widget_in_headless_chromium(bot, tables, tmp_path):
-    """Asks, sees the answer and its Nguồn footer, rates, uses quick replies, reloads, XSS, embed."""
+    """Asks, sees the answer and its Nguồn footer, rates, uses quick replies, reloads, XSS, embed; the announcement."""
     subprocess.run(["bash", str(BROWSER_DIR / "setup.sh")], check=True, timeout=900)
     output = Path(os.environ.get("TEST_OUTPUT", ROOT / "test-output"))
+    shown = approved_announcement(bot, tmp_path)
+    assert tables.figure("facts", "poor_rate").spoken() in shown
     env = dict(os.environ, RASA_API_TOKEN=bot.api_token, TEST_OUTPUT=str(output),
-               EXPECT_ANSWER=tables.figure("ho_ngheo", "rate").text)
+               EXPECT_ANSWER=tables.figure("ho_ngheo", "rate").text, EXPECT_ANNOUNCEMENT=shown)
     run = subprocess.run([shutil.which("node") or "node", str(BROWSER_DIR / "widget.test.mjs"), base(bot)],
                          cwd=BROWSER_DIR, env=env, capture_output=True, text=True, timeout=600)
     print(run.stdout)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "0 failed" in run.stdout
-    for name in ("widget.png", "widget-mobile.png"):
+    for name in ("widget.png", "widget-mobile.png", "widget-announcement.png"):
         assert (output / "browser" / name).stat().st_size > 10_000, name
