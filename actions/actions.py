@@ -16,6 +16,7 @@ from knowledge.black_credit import assess, lends_money, names_loan_shark, speaks
 from knowledge.distress import shows_despair, support_message
 from knowledge.eligibility import ASKED_CONDITIONS, questions_to_ask
 from knowledge.legal_loan_cost import loan_cost, programme_named
+from knowledge.message_parts import asks_something
 from knowledge.province import contact_message
 
 
@@ -207,7 +208,10 @@ class ActionAskFirstAnswering(Action):
                   domain: DomainDict) -> List[EventType]:
         question = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == "ask_eligibility" and question != ADVISOR_BUTTON["payload"] and _first_reply(tracker):
+        # "Tôi buôn bán tạp hóa ở xã miền núi, có chương trình vay cho …không?" comes as "inform"
+        # (it tells the situation) but asks too: it gets the same answer first.
+        asked = intent == "ask_eligibility" or (intent == "inform" and asks_something(question))
+        if asked and question != ADVISOR_BUTTON["payload"] and _first_reply(tracker):
             answerer = knowledge_service.answerer()
             answer = answerer.answer(question) if answerer is not None else None
             if answer is not None and answer.kind == "faq":

@@ -18,7 +18,7 @@ from bot.lexicon import load_lexicon
 from bot.vietnamese import fold, has_diacritics, nfc
 from knowledge.black_credit import speaks_of_informal_lending
 from knowledge.corpus import FaqEntry
-from knowledge.eligibility import ENTITY_PROGRAMME, programmes_named
+from knowledge.eligibility import ENTITY_PROGRAMME, persons_named, programmes_named
 from knowledge.legal_loan_cost import loan_cost
 from knowledge.lexical import analyze
 from knowledge.message_parts import MIN_WORDS, asked_parts
@@ -215,8 +215,14 @@ class Answerer:
     def _of_the_named_group(self, question: str, retrieval: Retrieval, level: str = "faq") -> Optional[Hit]:
         """The best FAQ hit, unless it is about another group than the one the citizen named
         ("hộ nghèo vay lãi bao nhiêu 1 tháng" must not get the near-poor rate because a
-        near-poor paraphrase shares "1 tháng"): then the best confident hit about that group."""
+        near-poor paraphrase shares "1 tháng"): then the best confident hit about that group.
+        A kind of person named ("vừa ra tù") comes before a purpose named ("học nghề")."""
         best = retrieval.faq[0] if retrieval.faq else None
+        persons = set(persons_named(question))
+        if best is not None and persons:  # the person's own programme before the purpose named
+            for hit in retrieval.faq:
+                if persons & set(hit.faq.programmes) and (hit is best or self._confident(hit, level)):
+                    return hit
         named = set(programmes_named(question))
         if best is None or not named or not best.faq.programmes or named & set(best.faq.programmes):
             return best

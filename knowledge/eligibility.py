@@ -7,10 +7,12 @@ cận nghèo, then mới thoát nghèo, then other beneficiaries), then the lowe
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
 from bot.lexicon import load_lexicon
+from bot.vietnamese import fold
 from knowledge.tables import PolicyTables
 
 # Which programme a household tier or loan purpose named in a message points to.
@@ -23,6 +25,21 @@ ENTITY_PROGRAMME = {
     "tao_viec_lam": "viec_lam",
     "di_lam_viec_nuoc_ngoai": "xuat_khau_lao_dong",
 }
+
+
+# Kinds of people whose own programme answers before the purpose they name: "con tôi vừa
+# ra tù, muốn vay học nghề" is about Quyết định 22/2023, not the student loan (folded text).
+_PERSON_PROGRAMMES = (
+    (re.compile(r"\b(ra tu|man han tu|chap hanh xong an|di tu ve|ra trai|dac xa|tung di tu|tu tha)\b"),
+     "chap_hanh_xong_an_tu"),
+    (re.compile(r"\b(khuyet tat|tan tat)\b"), "viec_lam"),
+)
+
+
+def persons_named(text: str) -> List[str]:
+    """Programmes of the kinds of people a text names (released prisoners, people with disabilities)."""
+    folded = fold(text)
+    return [programme for pattern, programme in _PERSON_PROGRAMMES if pattern.search(folded)]
 
 
 def programmes_named(text: str) -> List[str]:

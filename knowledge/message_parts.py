@@ -59,5 +59,10 @@ def asked_parts(message: str, min_words: int = MIN_WORDS) -> List[AskedPart]:
     return parts[:MAX_QUESTIONS]
 
 
+def asks_something(message: str) -> bool:
+    """True when some clause of the message asks (a question mark or an interrogative)."""
+    return bool(asked_parts(message, min_words=0))
+
+
 def _last_words(text: str, count: int) -> str:
     return " ".join(text.split()[-count:])

@@ -177,3 +177,19 @@ def test_other_services_are_out_of_scope_not_unsure(answerer, question):
     answer = answerer.answer(question)
     entry = answerer.retriever.index.faq_by_id.get(answer.answer_id or "")
     assert answer.text == OUT_OF_SCOPE_TEXT or (entry is not None and entry.topic == "out_of_scope"), answer.reason
+
+
+@pytest.mark.parametrize("question, entry_id", [
+    ("Con tôi vừa ra tù, muốn vay vốn học nghề có được không?", "chap-hanh-xong-an-tu-vay-hoc-nghe"),
+    ("Người khuyết tật có được vay vốn tạo việc làm không?", "nguoi-khuyet-tat-vay-tao-viec-lam"),
+    ("Bộ đội xuất ngũ có được vay vốn không?", "bo-doi-xuat-ngu-vay-von"),
+])
+def test_a_kind_of_person_gets_the_programme_for_that_person(answerer, question, entry_id):
+    """Issue 14: "vừa ra tù … học nghề" got the student loan, the person's own programme comes first."""
+    answer = answerer.answer(question)
+    assert answer.answer_id == entry_id, answer.reason
+
+
+def test_a_stated_fact_outside_a_programmes_window_gets_no(answerer):
+    answer = answerer.answer("Tôi ra tù được 10 năm rồi, có vay vốn theo chương trình người chấp hành xong án phạt tù không?")
+    assert answer.text.startswith("Không"), answer.text[:80]

@@ -58,6 +58,15 @@ def test_the_advisor_button_and_answers_to_the_advisor_get_the_question_only(ans
     assert answerer.asked == []
 
 
+def test_a_situation_told_with_a_question_gets_the_answer_first(answerer):
+    """Issue 14 (dev split): "Tôi buôn bán tạp hóa ở xã miền núi, có chương trình vay … không?" came as
+    "inform" and got only "Hộ gia đình anh/chị hiện thuộc diện nào ạ?"."""
+    text = "Tôi buôn bán tạp hóa ở xã miền núi, có chương trình vay cho thương nhân vùng khó khăn không?"
+    messages = run(actions.ActionAskHouseholdTier(), tracker(text, "inform"))
+    assert answerer.asked == [text] and "Nguồn:" in messages[0]["text"]
+    assert messages[-1]["response"] == "utter_ask_household_tier"
+
+
 def test_no_confident_answer_no_guess(monkeypatch):
     monkeypatch.setattr(knowledge_service, "answerer", lambda: StubAnswerer("unsure"))
     messages = run(actions.ActionAskHouseholdTier(), tracker("bộ đội xuất ngũ có được vay không", "ask_eligibility"))
