@@ -229,6 +229,33 @@ class ActionAskLoanPurpose(ActionAskFirstAnswering):
     slot = "loan_purpose"
 
 
+# A message that names the household and the purpose ("em là sinh viên năm nhất, nhà không
+# thuộc hộ nghèo…, có được vay không?") starts the advisor at one of its conditions: the
+# answer comes first there too. One small class per condition slot, as Rasa names them.
+class ActionAskThoatNgheoDuoi3Nam(ActionAskFirstAnswering):
+    slot = "thoat_ngheo_duoi_3_nam"
+
+
+class ActionAskDangHoc(ActionAskFirstAnswering):
+    slot = "dang_hoc"
+
+
+class ActionAskNongThon(ActionAskFirstAnswering):
+    slot = "nong_thon"
+
+
+class ActionAskChuaCoCongTrinh(ActionAskFirstAnswering):
+    slot = "chua_co_cong_trinh"
+
+
+class ActionAskHopDongDiLamNuocNgoai(ActionAskFirstAnswering):
+    slot = "hop_dong_di_lam_nuoc_ngoai"
+
+
+class ActionAskDtTsVungDbkk(ActionAskFirstAnswering):
+    slot = "dtts_vung_dbkk"
+
+
 def _first_reply(tracker: Tracker) -> bool:
     """True while the bot has said nothing since the citizen's latest message."""
     for event in reversed(tracker.events):

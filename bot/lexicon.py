@@ -8,6 +8,7 @@ space first gives "hộ nghèo", "ho ngheo" and "HỘ NGHÈO" one token with one
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,28 @@ import yaml
 from bot.vietnamese import fold, iter_pieces, nfc
 
 DEFAULT_LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
+
+# "không phải (là) hộ …", "không thuộc (diện) …", "chưa phải …", "ko phai …" right before a tier.
+# A tier in a list after a negated one ("không thuộc hộ nghèo, cận nghèo") is negated too.
+_NEGATED_BEFORE = re.compile(
+    r"\b(khong|chua|ko|k|hong|cha)\s+(phai\s+)?(la\s+)?(thuoc\s+)?(dien\s+)?(la\s+)?(ho\s+)?"
+    r"((ngheo|can ngheo|moi thoat ngheo)\s*(,|hay|hoac|va|cung nhu|cung khong phai)?\s*(ho\s+)?)?$")
+# "trước đây là hộ nghèo", "từng là hộ cận nghèo": a tier that was, not that is.
+_PAST_BEFORE = re.compile(r"\b(truoc day|truoc kia|truoc|tung|nam ngoai|ngay truoc)\s+(nha\s+\w+\s+)?(van\s+)?(la|thuoc)"
+                          r"\s+(dien\s+)?(ho\s+)?$")
+
+
+def tier_as_told(text: str, start: int) -> str:
+    """How a household tier named at ``start`` is told: "negated", "past" or "" (it is).
+
+    One reading for the NLU entity extractor and the answerer: "tôi không phải hộ nghèo,
+    cũng không phải cận nghèo" names two tiers the household is not.
+    """
+    before = fold(text[:start])[-40:]
+    if _NEGATED_BEFORE.search(before):
+        return "negated"
+    return "past" if _PAST_BEFORE.search(before) else ""
+
 
 # A segmenter turns a text into words that are substrings of it, in order.
 Segmenter = Callable[[str], List[str]]

@@ -18,10 +18,10 @@ from bot.lexicon import load_lexicon
 from bot.vietnamese import fold, has_diacritics, nfc
 from knowledge.black_credit import speaks_of_informal_lending
 from knowledge.corpus import FaqEntry
-from knowledge.eligibility import ENTITY_PROGRAMME, persons_named, programmes_named
+from knowledge.eligibility import ENTITY_PROGRAMME, persons_named, programmes_named, tiers_denied
 from knowledge.legal_loan_cost import loan_cost
 from knowledge.lexical import analyze
-from knowledge.message_parts import MIN_WORDS, asked_parts
+from knowledge.message_parts import MIN_WORDS, asked_parts, question_focus
 from knowledge.petitions import is_petition, petition_subject
 from knowledge.places import find_place
 from knowledge.province import load as load_province
@@ -78,7 +78,7 @@ def about_credit(text: str) -> bool:
 _OTHER_SERVICES = re.compile(
     r"\b(ngan hang thuong mai|agribank|vietcombank|vietinbank|bidv|techcombank|sacombank|vpbank|mb ?bank|acb|tpbank"
     r"|shb|lpbank|hdbank|ocb|gui tiet kiem|so tiet kiem|the tin dung|the atm|bao hiem|tra gop (?:xe|dien thoai|tu lanh)"
-    r"|mua (?:xe|dien thoai) tra gop|chung khoan|co phieu|vang|bat dong san|so do cho|bao lanh cho)\b")
+    r"|mua (?:xe(?: may)?|o to|dien thoai|tu lanh|ti ?vi|may giat) tra gop|chung khoan|co phieu|vang|bat dong san|so do cho|bao lanh cho)\b")
 _POLICY_BANK = re.compile(r"\b(chinh sach|nhcs|csxh|to tk|to tiet kiem|ho ngheo|can ngheo|thoat ngheo|sinh vien"
                           r"|tin dung den|vay nong|nang lai|app)\b")
 
@@ -169,6 +169,7 @@ class Answerer:
             return Answer("unsure", NOT_VIETNAMESE_TEXT, reason="not written in Latin script")
         if not self.retriever.available:
             return Answer("unavailable", UNAVAILABLE_TEXT, reason="index missing")
+        question = question_focus(question)  # a reader's column frame ("Bà … (xã …) hỏi:") is no question
         switched = self._follow_up(question, previous_answer_id, follow_up)
         if switched is not None:
             return switched
@@ -221,8 +222,13 @@ class Answerer:
         persons = set(persons_named(question))
         if best is not None and persons:  # the person's own programme before the purpose named
             for hit in retrieval.faq:
-                if persons & set(hit.faq.programmes) and (hit is best or self._confident(hit, level)):
+                if persons & set(hit.faq.programmes) and (hit is best or self._confident(hit, "suggest")):
                     return hit
+        denied = set(tiers_denied(question))
+        if best is not None and denied and best.faq.programmes and set(best.faq.programmes) <= denied:
+            # "không phải hộ nghèo, cũng không phải cận nghèo": not an answer about those tiers.
+            return next((hit for hit in retrieval.faq[1:] if not (hit.faq.programmes and set(hit.faq.programmes) <= denied)
+                         and self._confident(hit, level)), best)
         named = set(programmes_named(question))
         if best is None or not named or not best.faq.programmes or named & set(best.faq.programmes):
             return best
@@ -280,12 +286,16 @@ class Answerer:
         return answer
 
     def _each_question(self, message: str) -> Optional[Answer]:
-        """A short message asking two things ("hộ nghèo vay tối đa bao nhiêu, bao lâu phải
-        trả?"): each clause searched alone, kept to the group the message names, so both are
-        answered. None unless two different entries answer with confidence."""
+        """A message asking two things ("hộ nghèo vay tối đa bao nhiêu, bao lâu phải trả?"):
+        each clause of a short one searched alone, kept to the group the message names; each
+        question of a long one with the words before it. None unless two different entries
+        answer with confidence."""
         parts = asked_parts(message, min_words=0)
-        if len(parts) < 2 or len(message.split()) >= MIN_WORDS:
-            return None  # a long message is searched by its parts later, with their context
+        if len(parts) < 2:
+            return None
+        if len(message.split()) >= MIN_WORDS:  # a story: each question with the words before it
+            found = self._parts_found(message)
+            return self._combined(found, "questions of a long message") if len(found) >= 2 else None
         named = set(programmes_named(message))
         found: List[Hit] = []
         for part in parts:
@@ -317,12 +327,17 @@ class Answerer:
     def _by_parts(self, message: str) -> Optional[Answer]:
         """A long message answered question by question, in order, each searched with the
         words before it (the whole story embeds as the story, not as the question)."""
+        found = self._parts_found(message)
+        return self._combined(found, "questions of a long message") if found else None
+
+    def _parts_found(self, message: str) -> List[Hit]:
+        """The confident FAQ hit of each question of a long message, searched with its context."""
         found: List[Hit] = []
         for part in asked_parts(message):
             hits = self.retriever.search(part.with_context).faq
             if hits and self._confident(hits[0], "faq") and all(h.faq.id != hits[0].faq.id for h in found):
                 found.append(hits[0])
-        return self._combined(found, "questions of a long message") if found else None
+        return found
 
     def _computed(self, question: str) -> Optional[Answer]:
         """Answers worked out rather than retrieved: where to apply in a named commune (old or
@@ -415,7 +430,14 @@ class Answerer:
 
     def _same_subject(self, question: str, previous: FaqEntry) -> Optional[Answer]:
         """A short question naming no group, after an answer about one programme: the new
-        question about that programme, if the knowledge base answers it with confidence."""
+        question about that programme, if the knowledge base answers it with confidence.
+        After a black-credit answer, the subject is the loan shark's loan ("vậy tôi có phải
+        trả 7 triệu không" is about that loan, not a policy loan)."""
+        if previous.topic == "black_credit" and not programmes_named(question):
+            for hit in self.retriever.search(question, top=10).faq:
+                if hit.faq.topic == "black_credit" and self._confident(hit, "suggest"):
+                    return self._switched(hit.faq, previous, f"same subject (black credit), fused {hit.fused:.3f}")
+            return None
         if len(previous.programmes) != 1 or programmes_named(question):
             return None
         programme = previous.programmes[0]

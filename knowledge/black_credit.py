@@ -27,7 +27,7 @@ _INFORMAL = re.compile(r"\b(app|ung dung|online|qua mang|nang lai|tin dung den|x
 # Words that name the loan-shark market itself (not "cho vay" or "công an", which policy
 # questions use too): a loan described with one of them is assessed whatever NLU read.
 _LOAN_SHARK = re.compile(r"\b(app|ung dung|online|qua mang|nang lai|tin dung den|xa hoi den|boc ho|vay nong|lai ngay"
-                         r"|gop ngay|cam do|chu no|vay ngoai)\b")
+                         r"|gop ngay|cam do|chu no|vay ngoai|ham doa|de doa|chui boi|khung bo|xiet no|doi no)\b")
 # The asker lent the money ("tôi cho người quen vay 100 triệu, 2%/tháng…"): a lender's question.
 _LENDER = re.compile(r"\b(toi|minh|chung toi|gia dinh toi|nha toi)\s+(?:co\s+|da\s+|dang\s+|moi\s+)?cho\s+(?:\w+\s+){0,5}?"
                      r"(?:vay|muon)\b")

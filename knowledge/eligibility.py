@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
-from bot.lexicon import load_lexicon
+from bot.lexicon import load_lexicon, tier_as_told
 from bot.vietnamese import fold
 from knowledge.tables import PolicyTables
 
@@ -43,9 +43,29 @@ def persons_named(text: str) -> List[str]:
 
 
 def programmes_named(text: str) -> List[str]:
-    """Programmes a household tier or purpose named in the text points to, in order."""
+    """Programmes a household tier or purpose named in the text points to, in order; a tier the
+    household is not ("không phải hộ cận nghèo") or no longer is ("trước là hộ nghèo") names none."""
     return [ENTITY_PROGRAMME[span.term.value] for span in load_lexicon().segment(text)
-            if span.term is not None and span.term.value in ENTITY_PROGRAMME]
+            if span.term is not None and span.term.value in ENTITY_PROGRAMME
+            and not (span.term.entity == "household_tier" and tier_as_told(text, span.start))]
+
+
+LISTED_TIERS = ("ho_ngheo", "ho_can_ngheo", "ho_moi_thoat_ngheo")
+
+
+def tiers_denied(text: str) -> List[str]:
+    """Programmes of the household tiers a text says the household is not, or no longer is.
+
+    "không phải hộ nghèo, cũng không phải cận nghèo" (the lexicon reads "không phải hộ
+    nghèo" as "on no list") denies all three listed tiers unless one is affirmed."""
+    spans = [span for span in load_lexicon().segment(text)
+             if span.term is not None and span.term.entity == "household_tier"]
+    denied = [ENTITY_PROGRAMME[span.term.value] for span in spans
+              if span.term.value in ENTITY_PROGRAMME and tier_as_told(text, span.start)]
+    if any(span.term.value == "khong_thuoc_dien" for span in spans) and not any(
+            p in LISTED_TIERS for p in programmes_named(text)):
+        denied = list(dict.fromkeys([*denied, *LISTED_TIERS]))
+    return denied
 
 
 # Purposes that are kinds of "sản xuất kinh doanh": a programme lending for production

@@ -59,6 +59,30 @@ def asked_parts(message: str, min_words: int = MIN_WORDS) -> List[AskedPart]:
     return parts[:MAX_QUESTIONS]
 
 
+# How newspapers and law portals frame a reader's question: "Bà Huỳnh Thị Lan (xã Trà Kót)
+# đề nghị Tòa soạn cho biết, …", "Bạn Vũ Thị Hiền (Thái Bình) hỏi: …", "Xin hỏi Thời Nay, …".
+_FRAMING_END = re.compile(r"\b(hoi|cho biet|xin hoi|hoi rang|phan anh|giai dap|tu van|thac mac|thoi nay|toa soan"
+                          r"|ban bien tap|luat su)$")
+_PARENTHESES = re.compile(r"\([^()]{0,80}\)")
+
+
+def question_focus(message: str) -> str:
+    """The reader's own words without the column's framing (names, places, "hỏi:", "đề nghị
+    Tòa soạn cho biết"), or the message itself when it has none. Names and places in the
+    frame pull the embedding away from the question."""
+    text = " ".join(_PARENTHESES.sub(" ", nfc(message)).split())
+    words = text.split()
+    cut = 0
+    for index, word in enumerate(words[:40]):  # a frame opens the message, before any sentence ends
+        before = fold(" ".join(words[max(0, index - 2):index + 1])).strip(" :,.;-–\"“”")
+        if word.endswith((":", ",")) and _FRAMING_END.search(before):
+            cut = index + 1
+        if word.endswith((".", "?", "!")):
+            break
+    focused = " ".join(words[cut:]).strip(" :,-–")
+    return focused if cut and len(focused.split()) >= 4 else (text if text != nfc(message).strip() else message)
+
+
 def asks_something(message: str) -> bool:
     """True when some clause of the message asks (a question mark or an interrogative)."""
     return bool(asked_parts(message, min_words=0))

@@ -7,7 +7,6 @@ purpose, so the advisor's slots are filled deterministically from it.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -29,16 +28,12 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.vietnamese import fold
+from bot.lexicon import tier_as_told
 from bot.nlu.underthesea_tokenizer import LEXICON_ENTITY, LEXICON_VALUE, UndertheseaTokenizer
 
 
 TIER = "household_tier"
 NOT_LISTED = "khong_thuoc_dien"
-# "không phải (là) hộ …", "không thuộc (diện) …", "chưa phải …", "ko phai …" right before a tier.
-_NEGATED = re.compile(r"\b(khong|chua|ko|k|hong|cha)\s+(phai\s+)?(la\s+)?(thuoc\s+)?(dien\s+)?(la\s+)?(ho\s+)?$")
-# "trước đây là hộ nghèo", "từng là hộ cận nghèo": a tier that was, not that is.
-_PAST = re.compile(r"\b(truoc day|truoc kia|truoc|tung|nam ngoai|ngay truoc)\s+(nha\s+\w+\s+)?(van\s+)?(la|thuoc)\s+(dien\s+)?(ho\s+)?$")
 
 
 def household_as_told(text: str, entities: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
@@ -52,11 +47,11 @@ def household_as_told(text: str, entities: List[Dict[Text, Any]]) -> List[Dict[T
     negated: List[Dict[Text, Any]] = []
     for entity in entities:
         if entity[ENTITY_ATTRIBUTE_TYPE] == TIER and entity[ENTITY_ATTRIBUTE_VALUE] != NOT_LISTED:
-            before = fold(text[: entity[ENTITY_ATTRIBUTE_START]])[-40:]
-            if _NEGATED.search(before):
+            told = tier_as_told(text, entity[ENTITY_ATTRIBUTE_START])
+            if told == "negated":
                 negated.append(entity)
                 continue
-            if _PAST.search(before):
+            if told == "past":
                 continue
         kept.append(entity)
     listed = [e for e in kept if e[ENTITY_ATTRIBUTE_TYPE] == TIER and e[ENTITY_ATTRIBUTE_VALUE] != NOT_LISTED]

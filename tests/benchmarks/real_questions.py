@@ -87,7 +87,7 @@ def evaluate(say, as_of: date) -> Dict[str, Any]:
         for item in load_split(split)["questions"]:
             reply = say(str(item["question"]))
             rows.append({"id": item["id"], "style": item.get("style"), "topic": item.get("topic"),
-                         "origin": item.get("origin"), "question": item["question"], "reply": reply,
+                         "origin": item.get("origin"), "batch": item.get("batch", 1), "question": item["question"], "reply": reply,
                          "verdict": classify(reply, stale, asks), "grading": item.get("grading")})
         results[split] = rows
     return results
@@ -97,11 +97,12 @@ def report(results: Dict[str, Any]) -> str:
     parts = []
     for split, rows in results.items():
         by: Dict[str, Dict[str, Counter]] = {"all": defaultdict(Counter), "style": defaultdict(Counter),
-                                             "topic": defaultdict(Counter), "origin": defaultdict(Counter)}
+                                             "topic": defaultdict(Counter), "origin": defaultdict(Counter),
+                                             "batch": defaultdict(Counter)}
         for row in rows:
             by["all"][split][row["verdict"]] += 1
-            for key in ("style", "topic", "origin"):
-                by[key][str(row[key])][row["verdict"]] += 1
+            for key in ("style", "topic", "origin", "batch"):
+                by[key][str(row.get(key, 1))][row["verdict"]] += 1
         parts.append(f"== real citizens' questions, {split} split ({len(rows)}) ==")
         parts += [table(f"by {key}", dict(rows_by)) for key, rows_by in by.items()]
     return "\n".join(parts)

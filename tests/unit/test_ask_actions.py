@@ -134,3 +134,16 @@ def test_a_loan_from_a_licensed_finance_company_is_not_called_usury(monkeypatch)
                               "lãi không?", "ask_black_credit")
     assert "38%/năm" in texts[0] and "luật riêng về tổ chức tín dụng" in texts[0], texts
     assert "dấu hiệu cho vay nặng lãi" not in texts[0] and "không có hiệu lực" not in texts[0]
+
+
+def test_every_condition_the_advisor_asks_has_an_answer_first_action():
+    """Domain and action server agree: each condition slot has its action_ask_<slot>."""
+    import yaml
+
+    from knowledge.eligibility import ASKED_CONDITIONS
+    from tests.integration.servers import ROOT
+
+    declared = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["actions"])
+    defined = {cls().name() for cls in actions.ActionAskFirstAnswering.__subclasses__()}
+    for slot in ("household_tier", "loan_purpose", *ASKED_CONDITIONS):
+        assert f"action_ask_{slot}" in declared and f"action_ask_{slot}" in defined, slot
