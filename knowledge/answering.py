@@ -169,6 +169,7 @@ class Answerer:
             return Answer("unsure", NOT_VIETNAMESE_TEXT, reason="not written in Latin script")
         if not self.retriever.available:
             return Answer("unavailable", UNAVAILABLE_TEXT, reason="index missing")
+        petition = is_petition(question)  # read on the whole message: "Bạn đọc … phản ánh:" frames one
         question = question_focus(question)  # a reader's column frame ("Bà … (xã …) hỏi:") is no question
         switched = self._follow_up(question, previous_answer_id, follow_up)
         if switched is not None:
@@ -176,9 +177,9 @@ class Answerer:
         direct = self._computed(question)
         if direct is not None:
             return direct
-        petition = self._petition(question) if is_petition(question) and about_credit(question) else None
-        if petition is not None:
-            return petition
+        proposal = self._petition(question) if petition and about_credit(question) else None
+        if proposal is not None:
+            return proposal
         retrieval = self.retriever.search(question)
         several = self._each_question(question)
         if several is not None:

@@ -17,7 +17,7 @@ from bot.vietnamese import fold
 # one ("đề nghị gia hạn…") does only when nobody speaks of their own case ("tôi đề nghị
 # gia hạn khoản vay của tôi" is a request about one's loan). "Giấy đề nghị vay vốn" is a form.
 _STRONG = re.compile(r"\b(cu tri|kien nghi|de xuat|thao go|co giai phap|sua doi quy dinh|da so cac y kien"
-                     r"|ban doc [\w ]{0,40} phan anh)\b")
+                     r"|ban doc [\w ]{0,40} phan anh)\b|\bphan anh\s*:")
 _WEAK = re.compile(
     r"\b(de nghi (?!vay von\b)(?:\w+ ){0,5}?(?:xem xet|nang|tang|mo rong|sua|dieu chinh|keo dai|gia han|bo sung|dat them"
     r"|mo them|co che|ban hanh|tra loi|quan tam|cho phep|giam|ha)|mong (?:nha nuoc|chinh phu|ngan hang|cac cap|cap tren)"
