@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import knowledge_service
-from knowledge.advisor import advice_message
+from knowledge.advisor import advice, programme_details
 from knowledge.answering import SOURCE_PREFIX, UNAVAILABLE_TEXT
 from knowledge.black_credit import assess, lends_money, names_loan_shark, speaks_of_informal_lending
 from knowledge.distress import shows_despair, support_message
@@ -28,6 +28,8 @@ BLACK_CREDIT_INTENTS = {"black_credit_victim", "ask_black_credit"}
 # Intents a correction of the advisor's inputs ("à không, nhà tôi cận nghèo") comes as.
 CORRECTION_INTENTS = {"follow_up", "deny", "inform", "nlu_fallback"}
 DETAIL_OFFER = "Để tôi tư vấn chương trình phù hợp nhất với gia đình mình, anh/chị cho biết thêm:"
+UNKNOWN_PROGRAMME = ("Xin lỗi, tôi không tìm thấy chương trình này. Anh/chị hỏi lại tên chương trình, "
+                     "hoặc hỏi Tổ trưởng Tổ TK&VV, Điểm giao dịch xã.")
 ADVISOR_BUTTON = {"title": "Tôi có được vay vốn chính sách không?", "payload": "Tôi có được vay vốn chính sách không?"}
 
 
@@ -184,7 +186,23 @@ class ActionAdviseEligibility(Action):
         tier: Optional[str] = tracker.get_slot("household_tier")
         purpose: Optional[str] = tracker.get_slot("loan_purpose")
         conditions = {name: tracker.get_slot(name) for name in ASKED_CONDITIONS if name in domain.get("slots", {})}
-        dispatcher.utter_message(text=advice_message(knowledge_service.tables(), tier, purpose, conditions))
+        given = advice(knowledge_service.tables(), tier, purpose, conditions)
+        dispatcher.utter_message(text=given.text, buttons=given.buttons())
+        return []
+
+
+class ActionProgrammeDetails(Action):
+    """One programme's details (term, collateral, papers, where), the advisor's quick reply."""
+
+    def name(self) -> Text:
+        return "action_programme_details"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        programme = next((e.get("value") for e in tracker.latest_message.get("entities") or []
+                          if e.get("entity") == "programme"), None)
+        text = programme_details(knowledge_service.tables(), str(programme or ""))
+        dispatcher.utter_message(text=text or UNKNOWN_PROGRAMME)
         return []
 
 

@@ -1,13 +1,17 @@
 """The advisor's reply: the programmes a household can use, in plain Vietnamese.
 
 Every figure is rendered from the programme table with its source, and unconfirmed
-figures carry their warning, exactly as in FAQ answers.
+figures carry their warning, exactly as in FAQ answers. On a phone three programmes
+with every detail are a wall of text, so the reply is one short block (each programme
+with its rate and cap) and the details of each (term, collateral, papers, where to go)
+come behind a quick reply (``programme_details``).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Mapping, Optional
+from dataclasses import dataclass, field
+from typing import Dict, List, Mapping, Optional, Tuple
 
 from knowledge.answering import CHECK_FIGURES_NOTE, SOURCE_PREFIX
 from knowledge.eligibility import (
@@ -30,26 +34,36 @@ def _figure_line(label: str, figure: Figure) -> str:
     return f"{label}: {figure.spoken()}"
 
 
-def _option_text(tables: PolicyTables, rank: int, option: Option, sources: List[str]) -> str:
+# The figures the short block shows; the details add the rest.
+SHORT_FIELDS = (("Lãi suất", "rate"), ("Mức vay tối đa", "cap"))
+DETAIL_FIELDS = SHORT_FIELDS + (("Thời hạn", "term"), ("Tài sản bảo đảm", "collateral"))
+DETAILS_BUTTON = "Chi tiết: {name}"
+DETAILS_INTENT = "programme_details"
+DETAILS_HINT = "Bấm vào từng chương trình bên dưới để xem thời hạn, tài sản bảo đảm, giấy tờ và nơi làm hồ sơ."
+
+
+def _option_text(tables: PolicyTables, rank: Optional[int], option: Option, sources: List[str],
+                 full: bool = True) -> str:
     programme = option.programme
     pid = option.id
-    lines = [f"{rank}. {programme['name']}"]
-    for label, field in (("Lãi suất", "rate"), ("Mức vay tối đa", "cap"), ("Thời hạn", "term"), ("Tài sản bảo đảm", "collateral")):
-        figure = tables.figure(pid, field)
+    lines = [f"{rank}. {programme['name']}" if rank is not None else programme["name"]]
+    for label, field_name in DETAIL_FIELDS if full else SHORT_FIELDS:
+        figure = tables.figure(pid, field_name)
         lines.append("   - " + _figure_line(label, figure))
         if figure.source:
             sources.append(figure.citation())
     needed = [CONDITION_NAMES.get(c, c) for c in option.unknown if c not in CONDITIONS_TO_STATE]
     if needed:
         lines.append("   - Cần thêm điều kiện: " + "; ".join(needed))
-    if "thanh_vien_to_tkvv" in option.unknown:
-        lines.append("   - Vay qua Tổ tiết kiệm và vay vốn nơi cư trú (chưa là thành viên thì xin gia nhập tổ).")
-    papers = programme.get("papers") or []
-    if papers:
-        lines.append("   - Giấy tờ: " + "; ".join(papers[:3]))
-    lines.append(f"   - Nơi làm hồ sơ: {programme.get('where', '').strip()}")
-    for basis in programme.get("legal_basis") or []:
-        sources.append(" ".join(str(basis.get(k)) for k in ("document", "article") if basis.get(k)))
+    if full:
+        if "thanh_vien_to_tkvv" in option.unknown:
+            lines.append("   - Vay qua Tổ tiết kiệm và vay vốn nơi cư trú (chưa là thành viên thì xin gia nhập tổ).")
+        papers = programme.get("papers") or []
+        if papers:
+            lines.append("   - Giấy tờ: " + "; ".join(papers[:3]))
+        lines.append(f"   - Nơi làm hồ sơ: {programme.get('where', '').strip()}")
+        for basis in programme.get("legal_basis") or []:  # the short block cites its figures only
+            sources.append(" ".join(str(basis.get(k)) for k in ("document", "article") if basis.get(k)))
     return "\n".join(lines)
 
 
@@ -74,9 +88,21 @@ def _special(option: Option) -> bool:
     return any(c not in CONDITIONS_TO_STATE for c in option.unknown)
 
 
-def advice_message(tables: PolicyTables, tier: Optional[str], purpose: Optional[str],
-                   conditions: Optional[Mapping[str, Optional[bool]]] = None) -> str:
-    """The full advice for a tier and purpose (both already validated)."""
+@dataclass
+class Advice:
+    """The advisor's short reply and the programmes whose details a quick reply offers."""
+
+    text: str
+    details: List[Tuple[str, str]] = field(default_factory=list)  # (programme id, button title)
+
+    def buttons(self) -> List[Dict[str, str]]:
+        """Quick replies that ask for one programme's details, without NLU (an intent payload)."""
+        return [{"title": title, "payload": f'/{DETAILS_INTENT}{{"programme": "{pid}"}}'} for pid, title in self.details]
+
+
+def advice(tables: PolicyTables, tier: Optional[str], purpose: Optional[str],
+           conditions: Optional[Mapping[str, Optional[bool]]] = None) -> Advice:
+    """The advice for a tier and purpose (both already validated): one short block."""
     tier_name = TIER_NAMES.get(tier or "", "hộ gia đình")
     purpose_name = PURPOSE_NAMES.get(purpose or "", "mục đích này")
     candidates = [o for o in options(tables, tier or "", purpose or "", conditions)
@@ -93,19 +119,38 @@ def advice_message(tables: PolicyTables, tier: Optional[str], purpose: Optional[
             sources: List[str] = []
             text += "\n\nLựa chọn gần nhất anh/chị có thể hỏi thêm:\n" + _option_text(tables, 1, alternatives[0], sources)
             text += f"\n\n{SOURCE_PREFIX}" + "; ".join(_one_per_document(sources))
-        return text
+        return Advice(text)
     sources = []
+    shown = found[:MAX_OPTIONS]
     parts = [
         f"Với {tier_name} vay để {purpose_name}, anh/chị có thể xem xét "
-        f"{'các chương trình' if len(found) > 1 else 'chương trình'} sau (xếp theo thứ tự ưu tiên):"
+        f"{'các chương trình' if len(shown) > 1 else 'chương trình'} sau (xếp theo thứ tự ưu tiên):"
     ]
-    for rank, option in enumerate(found[:MAX_OPTIONS], start=1):
-        parts.append(_option_text(tables, rank, option, sources))
+    for rank, option in enumerate(shown, start=1):
+        parts.append(_option_text(tables, rank, option, sources, full=False))
     if conditional:
         parts.append("Ngoài ra, nếu thuộc một trong các trường hợp sau thì anh/chị hỏi thêm:\n" + "\n".join(
             f"- {o.programme['name']}: khi " + "; ".join(CONDITION_NAMES.get(c, c) for c in o.unknown if c not in CONDITIONS_TO_STATE)
             for o in conditional[:MAX_OPTIONS]
         ))
-    parts.append("Việc xét cho vay do Tổ tiết kiệm và vay vốn bình xét, UBND xã xác nhận và Ngân hàng Chính sách xã hội phê duyệt. " + CHECK_FIGURES_NOTE)
+    parts.append(DETAILS_HINT + " Việc xét cho vay do Tổ tiết kiệm và vay vốn bình xét, UBND xã xác nhận và Ngân hàng "
+                 "Chính sách xã hội phê duyệt. " + CHECK_FIGURES_NOTE)
     parts.append(SOURCE_PREFIX + "; ".join(_one_per_document(sources)))
-    return "\n\n".join(parts)
+    details = [(o.id, DETAILS_BUTTON.format(name=o.programme.get("short_name") or o.programme["name"])) for o in shown]
+    return Advice("\n\n".join(parts), details)
+
+
+def advice_message(tables: PolicyTables, tier: Optional[str], purpose: Optional[str],
+                   conditions: Optional[Mapping[str, Optional[bool]]] = None) -> str:
+    """The advice's text alone (tests, the figures audit)."""
+    return advice(tables, tier, purpose, conditions).text
+
+
+def programme_details(tables: PolicyTables, programme_id: str) -> Optional[str]:
+    """Every detail of one programme, with its sources; None for an unknown programme."""
+    programme = tables.programmes.get(programme_id)
+    if programme is None:
+        return None
+    sources: List[str] = []
+    text = _option_text(tables, None, Option(programme), sources)
+    return f"{text}\n\n{CHECK_FIGURES_NOTE}\n\n{SOURCE_PREFIX}" + "; ".join(_one_per_document(sources))

@@ -34,6 +34,11 @@ CHECK_FIGURES_NOTE = (
     "Số liệu có thể thay đổi theo văn bản mới; anh/chị nên kiểm tra lại tại Điểm giao dịch xã "
     "hoặc với Tổ tiết kiệm và vay vốn."
 )
+# Figures of the law (civil cap, criminal threshold) change only with a new law: no reason to
+# send someone asking about a loan shark to the bank's commune point to check them.
+LAW_FIGURES_NOTE = "Số liệu theo văn bản pháp luật hiện hành; có thể thay đổi khi có văn bản mới."
+FIGURE_NOTES = (CHECK_FIGURES_NOTE, LAW_FIGURES_NOTE)  # the first one present wins when answers are joined
+NOT_THE_BANKS_TOPICS = {"black_credit", "out_of_scope"}
 UNSURE_TEXT = (
     "Tôi chưa đủ chắc chắn để trả lời câu này nên không muốn trả lời đoán. "
     "Anh/chị vui lòng hỏi Tổ trưởng Tổ tiết kiệm và vay vốn ở thôn, xóm hoặc cán bộ Ngân hàng "
@@ -135,12 +140,24 @@ def _cite_once(citations: List[str]) -> List[str]:
     return list(by_document.values())
 
 
+def _joined(answers: List["Answer"], before_note: str = "") -> str:
+    """Answers' texts in order, ``before_note`` after them, then one figures note (if any had one)."""
+    notes = [note for note in FIGURE_NOTES if any(f"\n{note}" in a.text for a in answers)]
+    texts = []
+    for answer in answers:
+        text = answer.text
+        for note in FIGURE_NOTES:
+            text = text.replace(f"\n{note}", "")
+        texts.append(text)
+    return "\n".join(part for part in ("\n\n".join(texts), before_note, notes[0] if notes else "") if part)
+
+
 def faq_answer(entry: FaqEntry, tables: PolicyTables) -> Answer:
     """An FAQ entry's answer with figures rendered and all sources cited (also the staff preview)."""
     rendered = tables.render(entry.answer)
     text = rendered.text
     if rendered.figures:
-        text = f"{text}\n{CHECK_FIGURES_NOTE}"
+        text = f"{text}\n{LAW_FIGURES_NOTE if entry.topic in NOT_THE_BANKS_TOPICS else CHECK_FIGURES_NOTE}"
     # A figure's citation is its source plus the date it took effect: cite each document
     # once, also when the figure's source names several ("A; B").
     figure_sources = {part.strip() for figure in rendered.figures for part in split_citations(figure.source)}
@@ -253,11 +270,8 @@ class Answerer:
         if subject is not None and subject.faq.topic != "out_of_scope" and self._confident(subject, "petition_subject"):
             parts.insert(0, self.from_faq(subject.faq))
             reason = f"petition about {self._why(subject)}"
-        text = "\n\n".join(part.text.replace(f"\n{CHECK_FIGURES_NOTE}", "") for part in parts)
-        if any(CHECK_FIGURES_NOTE in part.text for part in parts):
-            text = f"{text}\n{CHECK_FIGURES_NOTE}"
         prefix = PETITION_RULE_INTRO if len(parts) > 1 else ""
-        return Answer("faq", prefix + text, _cite_once([s for part in parts for s in part.sources]),
+        return Answer("faq", prefix + _joined(parts), _cite_once([s for part in parts for s in part.sources]),
                       answer_id=parts[0].answer_id, confidence=self._confidence(subject) if subject else 0.0,
                       retrieval=retrieval, reason=reason)
 
@@ -280,8 +294,7 @@ class Answerer:
             return None
         answer = self.from_faq(best.faq)
         understood = UNDERSTOOD_AS.format(question=best.faq.question)
-        answer.text = (answer.text.replace(f"\n{CHECK_FIGURES_NOTE}", f"\n{understood}\n{CHECK_FIGURES_NOTE}")
-                       if CHECK_FIGURES_NOTE in answer.text else f"{answer.text}\n{understood}")
+        answer.text = _joined([answer], before_note=understood)
         answer.confidence, answer.retrieval = self._confidence(best), retrieval
         answer.reason = f"long message, nearest entry clearly ahead (margin {best.fused - runner_up:.3f}): {self._why(best)}"
         return answer
@@ -318,9 +331,7 @@ class Answerer:
     def _combined(self, found: List[Hit], what: str) -> Answer:
         """Several FAQ answers in order, one figures note at the end, each source once."""
         answers = [self.from_faq(hit.faq) for hit in found]
-        noted = any(CHECK_FIGURES_NOTE in a.text for a in answers)
-        text = "\n\n".join(a.text.replace(f"\n{CHECK_FIGURES_NOTE}", "") for a in answers)
-        return Answer("faq", f"{text}\n{CHECK_FIGURES_NOTE}" if noted else text,
+        return Answer("faq", _joined(answers),
                       _cite_once([source for a in answers for source in a.sources]),
                       answer_id=answers[0].answer_id, confidence=min(self._confidence(h) for h in found),
                       reason=f"{what}: " + "; ".join(self._why(h) for h in found))
@@ -363,8 +374,12 @@ class Answerer:
         entry = self.retriever.index.faq_by_id.get(answer.answer_id or "")
         if entry is not None and entry.topic == "black_credit":
             return answer
-        if answer.kind == "faq" and not speaks_of_informal_lending(message):
-            return answer  # read as a victim's message, but it speaks of no loan shark: its own answer
+        if not speaks_of_informal_lending(message):
+            # Read as a victim's message but about no loan shark (a middleman kept part of a
+            # policy loan, a student loan was cut): its own answer, even "not sure", since the
+            # loan-shark advice would answer another question.
+            answer.reason = f"read as a victim's message, but it speaks of no informal lending: {answer.reason}"
+            return answer
         fallback = self.from_faq(self.retriever.index.faq_by_id[self.thresholds["victim_answer_id"]])
         fallback.reason = f"black-credit victim: standard advice (retrieval gave {answer.kind} {answer.answer_id})"
         return fallback

@@ -147,3 +147,13 @@ def test_every_condition_the_advisor_asks_has_an_answer_first_action():
     defined = {cls().name() for cls in actions.ActionAskFirstAnswering.__subclasses__()}
     for slot in ("household_tier", "loan_purpose", *ASKED_CONDITIONS):
         assert f"action_ask_{slot}" in declared and f"action_ask_{slot}" in defined, slot
+
+
+def test_the_details_action_shows_the_programme_the_quick_reply_named():
+    state = tracker('/programme_details{"programme": "viec_lam"}', "programme_details")
+    state.latest_message["entities"] = [{"entity": "programme", "value": "viec_lam"}]
+    messages = run(actions.ActionProgrammeDetails(), state)
+    assert "Nơi làm hồ sơ" in messages[0]["text"] and "Nguồn:" in messages[0]["text"]
+    unknown = tracker('/programme_details{"programme": "x"}', "programme_details")
+    unknown.latest_message["entities"] = [{"entity": "programme", "value": "x"}]
+    assert run(actions.ActionProgrammeDetails(), unknown)[0]["text"] == actions.UNKNOWN_PROGRAMME

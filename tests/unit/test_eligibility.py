@@ -89,3 +89,17 @@ def test_each_document_is_cited_once_in_the_advice():
         "Quyết định 750/QĐ-TTg năm 2015",
         "Văn bản 316/NHCS-KH",
     ]
+
+
+def test_the_advice_is_one_short_block_with_details_behind_quick_replies():
+    """Issue 14: on a phone, the programmes first in one block; term, papers and place behind a button."""
+    from knowledge.advisor import advice, programme_details
+
+    given = advice(TABLES, "ho_can_ngheo", "chan_nuoi")
+    assert TABLES.figure("ho_can_ngheo", "rate").text in given.text
+    assert "Giấy tờ" not in given.text and "Nơi làm hồ sơ" not in given.text
+    assert len(given.text) <= 1800
+    assert [b["payload"] for b in given.buttons()][0] == '/programme_details{"programme": "ho_can_ngheo"}'
+    details = programme_details(TABLES, "ho_can_ngheo")
+    assert details and "Nơi làm hồ sơ" in details and TABLES.figure("ho_can_ngheo", "term").text in details
+    assert "Nguồn:" in details and programme_details(TABLES, "khong-co") is None

@@ -15,7 +15,7 @@ from typing import Dict, Set
 
 import pytest
 
-from knowledge.advisor import advice_message
+from knowledge.advisor import advice_message, programme_details
 from knowledge.answering import faq_answer
 from knowledge.black_credit import assess
 from knowledge.corpus import load_faq
@@ -50,6 +50,8 @@ def outputs(day: date) -> Dict[str, str]:
     for tier in TIER_NAMES:
         for purpose in PURPOSE_NAMES:
             texts[f"advisor {tier}/{purpose}"] = advice_message(tables, tier, purpose)
+    for programme in tables.programmes:
+        texts[f"details {programme}"] = programme_details(tables, programme) or ""
     for story in LOAN_STORIES:
         assessment = assess(story, tables)
         assert assessment is not None, story
