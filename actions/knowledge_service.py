@@ -23,8 +23,13 @@ from typing import Any, Dict, Optional
 
 from knowledge.answering import Answerer
 from knowledge.embedder import Embedder, load_settings
+from knowledge.lexical import skip_unused_underthesea_modules
 from knowledge.retriever import Retriever
 from knowledge.tables import PolicyTables
+
+# Before underthesea's first import (segmentation, on the first answer): its translation
+# pipeline imports transformers and torch, ~600 MB of a server that needs neither (issue 18).
+skip_unused_underthesea_modules()
 
 logger = logging.getLogger(__name__)
 REFRESH_SECONDS = 5.0

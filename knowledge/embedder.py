@@ -16,7 +16,7 @@ import subprocess
 import sys
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 import yaml
@@ -79,13 +79,20 @@ class TorchEncoder:
 
 
 class OnnxEncoder:
-    """The same model exported to ONNX with int8 weights (mean pooling, normalised)."""
+    """The same model exported to ONNX with int8 weights (mean pooling, normalised).
+
+    No torch, transformers or sentence-transformers: ONNX Runtime and a tokenizer. When
+    set-up has split the model for serving (knowledge/embedding/serving.py: the
+    word-embedding table memory-mapped, the vocabulary in a dictionary) that split is
+    used, about 600 MB less per process; otherwise the whole exported model and the
+    ``tokenizers`` library's tokenizer.
+    """
 
     def __init__(self, location: str, threads: int):
         import onnxruntime
-        from tokenizers import Tokenizer
 
         from knowledge.embedding.onnx_export import int8_path
+        from knowledge.embedding.serving import SplitModel, is_split
 
         model_dir = Path(location)
         options = onnxruntime.SessionOptions()
@@ -95,12 +102,19 @@ class OnnxEncoder:
         # Idle pool threads would otherwise spin for the next query: on 2 shared cores that
         # doubled the CPU per query and, with Rasa busy, the latency too (measured).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(
-            str(int8_path(model_dir)), options, providers=["CPUExecutionProvider"]
-        )
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._tokenizer.enable_truncation(512)
-        self._tokenizer.enable_padding(pad_id=self._tokenizer.token_to_id("<pad>"), pad_token="<pad>")
+        record = model_dir / "onnx" / "export.json"
+        stamp = json.loads(record.read_text()).get("source", "") if record.exists() else ""
+        self._split = (SplitModel(int8_path(model_dir).parent, options, model_dir / "tokenizer.json")
+                       if is_split(int8_path(model_dir).parent, stamp) else None)
+        if self._split is None:
+            from tokenizers import Tokenizer
+
+            self._session = onnxruntime.InferenceSession(
+                str(int8_path(model_dir)), options, providers=["CPUExecutionProvider"]
+            )
+            self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+            self._tokenizer.enable_truncation(512)
+            self._tokenizer.enable_padding(pad_id=self._tokenizer.token_to_id("<pad>"), pad_token="<pad>")
         config = json.loads((model_dir / "config_sentence_transformers.json").read_text(encoding="utf-8"))
         self._prompts: Dict[str, str] = config.get("prompts", {})
         self.dimension = int(json.loads((model_dir / "config.json").read_text())["hidden_size"])
@@ -109,13 +123,19 @@ class OnnxEncoder:
         prompt = self._prompts.get(prompt_name, "")
         batches = []
         for start in range(0, len(texts), 32):
-            encodings = self._tokenizer.encode_batch([prompt + t for t in texts[start:start + 32]])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            hidden, mask = self._hidden_states([prompt + t for t in texts[start:start + 32]])
             pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
             batches.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
         return np.concatenate(batches).astype(np.float32) if batches else np.zeros((0, self.dimension), np.float32)
+
+
+    def _hidden_states(self, texts: List[str]) -> Tuple[np.ndarray, np.ndarray]:
+        if self._split is not None:
+            return self._split.hidden_states(texts)
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        return self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0], mask
 
 
 class Embedder:

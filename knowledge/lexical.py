@@ -30,9 +30,10 @@ STOPWORDS = frozenset(
 def skip_unused_underthesea_modules() -> None:
     """Keep underthesea from importing its translation pipeline (transformers and torch).
 
-    ``import underthesea`` loads every optional pipeline, which costs 5–12 s on our CPUs;
-    BM25 needs only word segmentation. Short-lived commands (the index builder, the
-    answer check) call this before the first segmentation; long-lived servers need not.
+    ``import underthesea`` loads every optional pipeline, which costs 5–12 s on our CPUs
+    and, through transformers and torch, about 600 MB of memory; BM25 needs only word
+    segmentation. Commands and servers (the index builder, the answer check, the action
+    server, the staff tools) call this before the first segmentation.
     """
     import sys
 

@@ -46,10 +46,19 @@ def is_current(model_dir: Path) -> bool:
 
 
 def export(model_dir: Path) -> Path:
-    """Write onnx/model_qint8.onnx beside the model (no-op when up to date)."""
+    """Write onnx/model_qint8.onnx and its serving split beside the model (no-op when up to date)."""
+    from knowledge.embedding.serving import split
+
     if is_current(model_dir):
         print(f"[onnx] up to date: {int8_path(model_dir)}", file=sys.stderr)
-        return int8_path(model_dir)
+    else:
+        _export_int8(model_dir)
+    split(int8_path(model_dir), model_dir / "tokenizer.json", _source_stamp(model_dir))
+    return int8_path(model_dir)
+
+
+def _export_int8(model_dir: Path) -> None:
+    """The torch model through torch.onnx, then its MatMul weights quantised to int8."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel, AutoTokenizer
@@ -83,7 +92,6 @@ def export(model_dir: Path) -> Path:
     os.replace(partial, int8_path(model_dir))
     fp32.unlink()  # only the int8 model is used; the fp32 one is 450 MB
     (out / RECORD_FILE).write_text(json.dumps({"source": _source_stamp(model_dir)}))
-    return int8_path(model_dir)
 
 
 def main() -> int:

@@ -1,11 +1,13 @@
 """Load benchmark of the bot beside a vanilla ``rasa init`` bot, in one run.
 
 ``bash scripts/bench.sh`` (or ``python -m tests.benchmarks`` in the action server's
-environment). It starts both bots with their start commands on free ports (timing
-cold start), measures NLU parse alone, replays the message mix (tests/benchmarks/
-messages.py) with 1, 10 and 50 closed-loop users against each in turn while sampling
-every server process's memory, stops them, then measures retrieval alone and index
-growth. Figures are printed and written to ``results/bench-<time>.json`` and ``.png``.
+environment). First each bot alone (no other bot's processes sharing its pages): start
+command to first correct answer (cold start), the proportional set size (PSS) of each
+serving process at idle and under 10-user load, and for ours a bounded soak (memory
+growth under replayed load, ``--soak``). Then both bots side by side: NLU parse alone,
+and the message mix (tests/benchmarks/messages.py) replayed with 1, 10 and 50
+closed-loop users against each in turn while sampling every server process's memory;
+then retrieval alone and index growth. Figures are printed and written to ``results/bench-<time>.json`` and ``.png``.
 The machine is shared, so the ratio to the vanilla bot is the figure to compare.
 """
 
@@ -28,12 +30,14 @@ import requests
 from tests.benchmarks import report
 from tests.benchmarks.load import run_load
 from tests.benchmarks.messages import SINGLE_SOURCES, ConversationMix, load_conversations
-from tests.benchmarks.processes import RssSampler, ScaleOutServer, Server
+from tests.benchmarks.processes import MemorySampler, ScaleOutServer, Server, by_role
 from tests.benchmarks.vanilla import RASA, VANILLA_DIR, vanilla_messages, vanilla_model
 from tests.integration.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_QUESTION = "Lãi suất cho vay hộ nghèo là bao nhiêu?"  # needs NLU, policies and the action server
+FIRST_ANSWER_HAS = "Nguồn: "  # a knowledge answer with its source: the index and model are loaded
+IDLE_SETTLE_MAX_S = 60.0  # background loading (action server warm-up, staff app) must end before "idle"
 API_TOKEN = secrets.token_hex(16)  # Rasa's HTTP API (/model/parse) of the bots started here
 
 
@@ -41,16 +45,16 @@ class Bot:
     """A bot to measure: its server(s), message mix, and Rasa port for ``/model/parse``."""
 
     def __init__(self, name: str, server: Union[Server, ScaleOutServer], mix: ConversationMix, first: str,
-                 parse_texts: Sequence[str] = (), port: Optional[int] = None):
+                 parse_texts: Sequence[str] = (), port: Optional[int] = None, expect: str = ""):
         self.name, self.server, self.mix, self.first = name, server, mix, first
-        self.parse_texts, self.port = parse_texts, port
+        self.parse_texts, self.port, self.expect = parse_texts, port, expect
 
     @property
     def rest_url(self) -> str:
         return self.server.rest_url
 
     def start(self) -> float:
-        seconds = self.server.start_and_wait(self.first)
+        seconds = self.server.start_and_wait(self.first, self.expect)
         print(f"[bench] {self.name}: first answer {seconds:.1f} s after the start command", flush=True)
         return round(seconds, 1)
 
@@ -76,12 +80,12 @@ def our_bot(name: str, checkout: Path, workdir: Path, logs: Path, extra_env: Dic
     env = {**os.environ, "SKIP_SETUP": "1", "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port),
            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", "LOG_DIR": str(logs / name),
            "TRACKER_DB": str(data / "conversations.db"), "LOCK_DB": str(data / "locks.db"),
-           "RASA_API_TOKEN": API_TOKEN, **extra_env}
+           "ADMIN_PORT": str(free_port()), "RASA_API_TOKEN": API_TOKEN, **extra_env}
     if own_settings:
         env.pop("SANIC_WORKERS", None)  # that checkout's scripts/env.sh decides
     server = Server(name, ["bash", "scripts/start.sh"], env, logs / f"{name}.log", _rest_url(rasa_port), cwd=checkout)
     singles = [c.messages[0] for c in load_conversations()["question"]]
-    return Bot(name, server, ConversationMix.ours(), FIRST_QUESTION, singles[::4], rasa_port)
+    return Bot(name, server, ConversationMix.ours(), FIRST_QUESTION, singles[::4], rasa_port, FIRST_ANSWER_HAS)
 
 
 def vanilla_bot(logs: Path) -> Bot:
@@ -97,7 +101,7 @@ def vanilla_bot(logs: Path) -> Bot:
 def scale_out_bot(instances: int) -> Bot:
     """The scale-out deployment with ``instances`` Rasa and action servers behind nginx."""
     return Bot(f"scale-out x{instances}", ScaleOutServer(f"scale-out x{instances}", instances),
-               ConversationMix.ours(), FIRST_QUESTION)
+               ConversationMix.ours(), FIRST_QUESTION, expect=FIRST_ANSWER_HAS)
 
 
 def _rest_url(port: int) -> str:
@@ -110,23 +114,93 @@ def _cpu_per_message(before: Dict[str, float], after: Dict[str, float], bot: str
             for role in after if role.startswith(f"{bot}/")}
 
 
+def settled_snapshot(sampler: MemorySampler, bot: Bot) -> Dict[str, Dict[str, float]]:
+    """Per-process memory once the bot's total PSS stopped changing (within 1 % over 3 s)."""
+    deadline = time.monotonic() + IDLE_SETTLE_MAX_S
+    before = by_role(sampler.snapshot(bot.server))["total"]
+    while True:
+        time.sleep(3.0)
+        now = sampler.snapshot(bot.server)
+        total = by_role(now)["total"]
+        if abs(total - before) <= 0.01 * max(before, 1.0) or time.monotonic() > deadline:
+            return now
+        before = total
+
+
+def soak(sampler: MemorySampler, bot: Bot, users: int, seconds: float, record: Dict[str, Any]) -> None:
+    """Replayed load for ``seconds`` with the total PSS read between slices (a bounded leak check).
+
+    The first reading follows a slice of load, so what a first answer of each kind loads
+    (lazily) is not counted as growth.
+    """
+    slice_s = max(10.0, seconds / 12.0)
+    readings: List[Dict[str, float]] = []
+    answered = 0
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        result = asyncio.run(run_load(bot.rest_url, bot.mix, users, slice_s, warmup=0.0))
+        answered += result.answered_total
+        readings.append({"t_s": round(time.monotonic() - started), **by_role(sampler.snapshot(bot.server))})
+    first, last = readings[0]["total"], readings[-1]["total"]
+    record["soak"][bot.name] = {
+        "users": users, "seconds": round(time.monotonic() - started), "answered": answered,
+        "readings": readings, "growth_pct": round(100.0 * (last - first) / max(first, 1e-9), 2),
+        "max_pss_mb": max(r["total"] for r in readings),
+    }
+    print(f"[bench] {bot.name} soak: total PSS {first} -> {last} MB over {readings[-1]['t_s']} s "
+          f"({record['soak'][bot.name]['growth_pct']} %)", flush=True)
+
+
+def measure_memory_alone(bots: List[Bot], users: int, duration: float, warmup: float, soak_s: float,
+                         record: Dict[str, Any]) -> None:
+    """Each bot alone: cold start, PSS per process at idle and under ``users`` users, and the soak.
+
+    Alone, because PSS divides a page among every process mapping it: with the other bot
+    running, the shared libraries and model files would be split with it and each bot
+    would look smaller than it is on its own server.
+    """
+    for bot in bots:
+        with MemorySampler([bot.server]) as sampler:
+            try:
+                record["cold_start_s"][bot.name] = bot.start()
+                idle = settled_snapshot(sampler, bot)
+                sampler.window()
+                result = asyncio.run(run_load(bot.rest_url, bot.mix, users, duration, warmup))
+                loaded = sampler.snapshot(bot.server)
+                record["memory"][bot.name] = {
+                    "idle": idle, "idle_by_role": by_role(idle), "idle_rss_by_role": by_role(idle, "rss_mb"),
+                    "load_users": users, "load": loaded, "load_by_role": by_role(loaded),
+                    "load_peak_pss_mb": round(sampler.window_peak_pss.get(bot.name, 0.0), 1),
+                    "load_alone": result.summary(),
+                }
+                print(f"[bench] {bot.name} alone: PSS idle {by_role(idle)}, at {users} users peak total "
+                      f"{record['memory'][bot.name]['load_peak_pss_mb']} MB", flush=True)
+                if soak_s > 0 and bot.expect:  # ours (and baselines): the vanilla bot is not ours to fix
+                    soak(sampler, bot, users, soak_s, record)
+            finally:
+                bot.server.stop()
+
+
 def measure_bots(bots: List[Bot], users: Sequence[int], duration: float, warmup: float,
                  record: Dict[str, Any]) -> None:
     """Cold start, parse time and load at each concurrency, with memory sampled throughout."""
-    with RssSampler([bot.server for bot in bots]) as sampler:
+    with MemorySampler([bot.server for bot in bots]) as sampler:
         try:
             for bot in bots:  # one at a time: cold start must not compete with the other bot's start
-                record["cold_start_s"][bot.name] = bot.start()
+                record["cold_start_side_by_side_s"][bot.name] = bot.start()
+                record["cold_start_s"].setdefault(bot.name, record["cold_start_side_by_side_s"][bot.name])
             for bot in bots:
                 if bot.parse_texts:
                     record["nlu_parse"][bot.name] = bot.parse_ms()
             for count in users:
                 for bot in bots:  # alternate bots per level: both see the same noise on a shared machine
                     cpu_before = sampler.cpu_by_role()
+                    sampler.window()
                     result = asyncio.run(run_load(bot.rest_url, bot.mix, count, duration, warmup))
                     cpu_after = sampler.cpu_by_role()
                     row = {"bot": bot.name, **result.summary(), "error_kinds": result.errors,
-                           "cpu_ms_per_message": _cpu_per_message(cpu_before, cpu_after, bot.name, result)}
+                           "cpu_ms_per_message": _cpu_per_message(cpu_before, cpu_after, bot.name, result),
+                           "peak_pss_mb_side_by_side": round(sampler.window_peak_pss.get(bot.name, 0.0), 1)}
                     record["load"].append(row)
                     print(f"[bench] {row}", flush=True)
         finally:
@@ -137,6 +211,7 @@ def measure_bots(bots: List[Bot], users: Sequence[int], duration: float, warmup:
         "by_server": {k: round(v) for k, v in sampler.peak_by_role.items()},
         "by_process": {k: round(v) for k, v in sampler.peak_by_process.items()},
     }
+    record["peak_pss_mb_side_by_side"] = {k: round(v) for k, v in sampler.peak_pss_by_role.items()}
 
 
 def measure_retrieval(factors: Sequence[int], record: Dict[str, Any]) -> None:
@@ -161,6 +236,11 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds before each level")
     parser.add_argument("--scale", type=int, nargs="*", default=[1, 10, 100], help="corpus size factors")
     parser.add_argument("--no-vanilla", action="store_true", help="skip the vanilla rasa init bot")
+    parser.add_argument("--memory-users", type=int, default=10, help="users of the memory-under-load phase")
+    parser.add_argument("--soak", type=float, default=180.0,
+                        help="seconds of replayed load on our bot alone with PSS read throughout (a bounded "
+                             "leak check; 3600 for the hour of issue 18; 0 skips it)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the bots-alone phase (memory, soak)")
     parser.add_argument("--scale-out", action="store_true",
                         help="also measure scripts/scale_out.sh with 1 and then 2 Rasa and action servers")
     parser.add_argument("--only-scale-out", action="store_true", help="measure the scale-out deployments alone")
@@ -182,7 +262,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         "label": args.label, "started": stamp, "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg(),
         "message_mix": {"sources": [*SINGLE_SOURCES, "tests/stories/*.yml"],
                         "conversations": {k: len(v) for k, v in load_conversations().items()}},
-        "cold_start_s": {}, "nlu_parse": {}, "load": [], "env": args.env,
+        "cold_start_s": {}, "cold_start_side_by_side_s": {}, "memory": {}, "soak": {}, "nlu_parse": {}, "load": [],
+        "env": args.env,
     }
     with tempfile.TemporaryDirectory(prefix="bench-") as temporary:
         workdir = Path(temporary)  # tracker databases; logs are kept beside the figures
@@ -198,6 +279,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                 bots.append(vanilla_bot(logs))
             if args.scale_out or args.only_scale_out:
                 bots.extend(scale_out_bot(instances) for instances in (1, 2))
+            if not args.no_memory:
+                measure_memory_alone([bot for bot in bots if isinstance(bot.server, Server)], args.memory_users, args.duration, args.warmup, args.soak, record)
             measure_bots(bots, args.users, args.duration, args.warmup, record)
         measure_retrieval(args.scale, record)
     record["load_average_at_end"] = os.getloadavg()

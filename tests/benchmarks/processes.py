@@ -1,8 +1,14 @@
-"""Servers started by the benchmark: cold start to first answer, peak RSS, clean stop.
+"""Servers started by the benchmark: cold start to first answer, memory, clean stop.
 
 Each server command runs in its own session, so stopping it ends exactly the process
 group the benchmark started (the start script, the action server, Rasa and any Sanic
 workers), and psutil can follow the whole tree to sample memory.
+
+Memory is sampled as RSS and as PSS (proportional set size, ``/proc/<pid>/smaps_rollup``):
+RSS counts a page shared by forked workers (or mapped from one file by several
+processes) once in every process, so summing RSS overstates what a server needs;
+PSS divides each shared page among the processes sharing it, so PSS sums to the
+memory a server really takes.
 """
 
 from __future__ import annotations
@@ -35,6 +41,26 @@ def role_of(process: psutil.Process) -> str:
         if needle in command:
             return role
     return "other"
+
+
+def reply_text(response: requests.Response) -> str:
+    """The bot's reply texts of a REST answer, joined (JSON escapes undone)."""
+    try:
+        return "\n".join(str(reply.get("text", "")) for reply in response.json())
+    except (ValueError, AttributeError):
+        return ""
+
+
+def pss_mb(pid: int) -> Optional[float]:
+    """Proportional set size of a process in MB (None when it is gone or unreadable)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+    return None
 
 
 def process_tree(process: Optional[subprocess.Popen]) -> List[psutil.Process]:
@@ -71,20 +97,27 @@ class Server:
     def processes(self) -> List[psutil.Process]:
         return process_tree(self.process)
 
-    def start_and_wait(self, message: str) -> float:
+    def start_and_wait(self, message: str, expect: str = "") -> float:
         """Start; seconds from the start command to the first answer to ``message``."""
         self.start()
-        return self.wait_first_answer(self.rest_url, message)
+        return self.wait_first_answer(self.rest_url, message, expect=expect)
 
-    def wait_first_answer(self, url: str, message: str, timeout: float = 300.0) -> float:
-        """Seconds from launch to the first real answer to ``message`` (not the channel's 'busy')."""
+    def wait_first_answer(self, url: str, message: str, timeout: float = 300.0, expect: str = "") -> float:
+        """Seconds from launch to the first real answer to ``message`` containing ``expect``.
+
+        Not the channel's 'busy' reply nor the "temporarily unavailable" answer of an action
+        server still loading: a start is over when a citizen gets the right answer.
+        """
         deadline = self.launched + timeout
+        attempt = 0
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited early; log:\n{self.log.read_text(errors='replace')[-3000:]}")
-            try:
-                response = requests.post(url, json={"sender": f"cold-{self.name}", "message": message}, timeout=30)
-                if outcome_of(response.status_code, response.content) == "ok":
+            attempt += 1
+            try:  # a new sender each time: a half-answered try must not change the next one's dialogue
+                response = requests.post(url, json={"sender": f"cold-{self.name}-{attempt}", "message": message},
+                                         timeout=30)
+                if outcome_of(response.status_code, response.content) == "ok" and expect in reply_text(response):
                     return time.monotonic() - self.launched
             except (requests.RequestException, ValueError):
                 pass
@@ -120,7 +153,7 @@ class ScaleOutServer:
     def rest_url(self) -> str:
         return self.deployment.rest_url
 
-    def start_and_wait(self, message: str) -> float:
+    def start_and_wait(self, message: str, expect: str = "") -> float:
         return self.deployment.start()
 
     def processes(self) -> List[psutil.Process]:
@@ -131,18 +164,26 @@ class ScaleOutServer:
 
 
 @dataclass
-class RssSampler:
-    """Samples the resident memory of servers' process trees in a background thread."""
+class MemorySampler:
+    """Samples RSS, PSS and CPU of servers' process trees in a background thread.
+
+    Peaks are kept per process and per server role over the whole run; ``window()``
+    starts a fresh peak of each server's total PSS (e.g. for one load level) and
+    ``snapshot()`` reads the current PSS of every process once (e.g. at idle).
+    """
 
     servers: List[Union[Server, ScaleOutServer]]
     interval: float = 0.5
-    peak_by_process: Dict[str, float] = field(default_factory=dict)  # "server/role pid" -> MB
-    peak_by_role: Dict[str, float] = field(default_factory=dict)  # "server/role" -> MB, summed over its pids
+    peak_by_process: Dict[str, float] = field(default_factory=dict)  # "server/role pid" -> RSS MB
+    peak_by_role: Dict[str, float] = field(default_factory=dict)  # "server/role" -> RSS MB, summed over its pids
+    peak_pss_by_role: Dict[str, float] = field(default_factory=dict)  # "server/role" -> PSS MB, summed
+    window_peak_pss: Dict[str, float] = field(default_factory=dict)  # server -> peak total PSS MB since window()
     cpu_seconds: Dict[str, float] = field(default_factory=dict)  # "server/role pid" -> user+system CPU so far
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: Optional[threading.Thread] = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def __enter__(self) -> "RssSampler":
+    def __enter__(self) -> "MemorySampler":
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         return self
@@ -152,29 +193,59 @@ class RssSampler:
         if self._thread is not None:
             self._thread.join()
 
+    def snapshot(self, server: Union[Server, ScaleOutServer]) -> Dict[str, Dict[str, float]]:
+        """PSS and RSS (MB) of each serving process of ``server`` now, keyed "role pid"."""
+        processes = server.processes()
+        own = {p.pid: role_of(p) for p in processes}
+        result: Dict[str, Dict[str, float]] = {}
+        for process in processes:
+            try:
+                rss = process.memory_info().rss / 2**20
+                role, parent = own[process.pid], process.ppid()
+                while role == "other" and parent in own:  # a spawned worker is its parent's kind
+                    role, parent = own[parent], psutil.Process(parent).ppid()
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            pss = pss_mb(process.pid)
+            if role in ("other", "gone") or pss is None:
+                continue  # the start script's shell
+            result[f"{role} {process.pid}"] = {"pss_mb": round(pss, 1), "rss_mb": round(rss, 1)}
+        return result
+
+    def window(self) -> None:
+        """Start a new peak of each server's total PSS."""
+        with self._lock:
+            self.window_peak_pss = {}
+
     def sample(self) -> None:
         for server in self.servers:
             processes = server.processes()
-            own = {p.pid: role_of(p) for p in processes}
+            now = self.snapshot(server)
+            pss_totals: Dict[str, float] = {}
             totals: Dict[str, float] = {}
             for process in processes:
                 try:
-                    megabytes = process.memory_info().rss / 2**20
                     cpu = process.cpu_times()
-                    role, parent = own[process.pid], process.ppid()
-                    while role == "other" and parent in own:  # a spawned worker is its parent's kind
-                        role, parent = own[parent], psutil.Process(parent).ppid()
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     continue
-                if role in ("other", "gone"):
-                    continue  # the start script's shell
-                key = f"{server.name}/{role}"
+                found = next((k for k in now if k.endswith(f" {process.pid}")), None)
+                if found is None:
+                    continue
+                key = f"{server.name}/{found.rsplit(' ', 1)[0]}"
                 pid_key = f"{key} {process.pid}"
+                megabytes = now[found]["rss_mb"]
                 self.peak_by_process[pid_key] = max(self.peak_by_process.get(pid_key, 0.0), megabytes)
                 self.cpu_seconds[pid_key] = cpu.user + cpu.system
                 totals[key] = totals.get(key, 0.0) + megabytes
+                pss_totals[key] = pss_totals.get(key, 0.0) + now[found]["pss_mb"]
             for key, megabytes in totals.items():
                 self.peak_by_role[key] = max(self.peak_by_role.get(key, 0.0), megabytes)
+            for key, megabytes in pss_totals.items():
+                self.peak_pss_by_role[key] = max(self.peak_pss_by_role.get(key, 0.0), megabytes)
+            if pss_totals:
+                with self._lock:
+                    total = sum(pss_totals.values())
+                    self.window_peak_pss[server.name] = max(self.window_peak_pss.get(server.name, 0.0), total)
 
     def cpu_by_role(self) -> Dict[str, float]:
         """CPU seconds used so far by each server role (all its processes)."""
@@ -189,3 +260,13 @@ class RssSampler:
         while not self._stop.is_set():
             self.sample()
             self._stop.wait(self.interval)
+
+
+def by_role(snapshot: Dict[str, Dict[str, float]], measure: str = "pss_mb") -> Dict[str, float]:
+    """A snapshot's ``measure`` summed per role ("rasa", "action server", ...) and in total."""
+    totals: Dict[str, float] = {}
+    for key, figures in snapshot.items():
+        role = key.rsplit(" ", 1)[0]
+        totals[role] = round(totals.get(role, 0.0) + figures[measure], 1)
+    totals["total"] = round(sum(figures[measure] for figures in snapshot.values()), 1)
+    return totals

@@ -9,6 +9,9 @@ from typing import Any, Dict, List, Tuple
 TARGETS = ("targets: p95 <= 300 ms at 10 users, >= 30 msg/s sustained, 0 errors, cold start <= 60 s\n"
            "(latency over real answers; errors = every other outcome, incl. the channel's rate-limit "
            "and 'busy' replies)")
+# Issue 18 (a small provincial server), ours against the vanilla bot of the same run.
+SMALL_SERVER = {"idle_pss_mb": 1500.0, "load_pss_mb": 1800.0, "cold_start_s": 15.0, "throughput_x": 2.5,
+                "p95_x": 0.5, "soak_growth_pct": 5.0, "users": 10}
 
 
 def ratios(load: List[Dict[str, Any]], pairs: List[Tuple[str, str]]) -> List[Dict[str, Any]]:
@@ -41,9 +44,49 @@ def print_load_table(load: List[Dict[str, Any]], ratio_rows: List[Dict[str, Any]
     print(TARGETS)
 
 
+def print_memory_table(memory: Dict[str, Any]) -> None:
+    """PSS per serving role and in total, at idle and under load, each bot measured alone."""
+    roles = list(dict.fromkeys(role for figures in memory.values() for role in figures["idle_by_role"]
+                               if role != "total"))
+    print(f"\nPSS MB, each bot alone   {'':<8}" + "".join(f"{role:>15}" for role in roles) + f"{'total':>10}")
+    for name, figures in memory.items():
+        for label, key in (("idle", "idle_by_role"), (f"{figures['load_users']} users (end)", "load_by_role")):
+            row = figures[key]
+            print(f"{name:<14}{label:<20}" + "".join(f"{row.get(role, 0.0):>15}" for role in roles)
+                  + f"{row['total']:>10}")
+        print(f"{name:<14}{str(figures['load_users']) + ' users (peak)':<20}{'':>{15 * len(roles)}}"
+              f"{figures['load_peak_pss_mb']:>10}")
+    print("(PSS: a page shared by n processes counts 1/n in each; RSS in the JSON record)")
+
+
+def small_server_verdict(record: Dict[str, Any]) -> List[Tuple[str, Any, bool]]:
+    """Issue 18's acceptance figures for our bot in this run: (what, figure, met)."""
+    goal, checks = SMALL_SERVER, []
+    memory = record.get("memory", {}).get("ours")
+    if memory:
+        checks.append((f"total PSS idle <= {goal['idle_pss_mb']:.0f} MB", memory["idle_by_role"]["total"],
+                       memory["idle_by_role"]["total"] <= goal["idle_pss_mb"]))
+        checks.append((f"total PSS at {memory['load_users']} users (peak) <= {goal['load_pss_mb']:.0f} MB",
+                       memory["load_peak_pss_mb"], memory["load_peak_pss_mb"] <= goal["load_pss_mb"]))
+    if "ours" in record.get("cold_start_s", {}):
+        seconds = record["cold_start_s"]["ours"]
+        checks.append((f"cold start <= {goal['cold_start_s']:.0f} s", seconds, seconds <= goal["cold_start_s"]))
+    for ratio in record.get("ratios", []):
+        if ratio["bot"] == "ours" and ratio["over"] == "vanilla" and ratio["users"] == goal["users"]:
+            checks.append((f"throughput at {goal['users']} users >= {goal['throughput_x']}x vanilla",
+                           ratio["throughput_x"], ratio["throughput_x"] >= goal["throughput_x"]))
+            checks.append((f"p95 at {goal['users']} users <= {goal['p95_x']}x vanilla", ratio["p95_x"],
+                           ratio["p95_x"] <= goal["p95_x"]))
+    soak = record.get("soak", {}).get("ours")
+    if soak:
+        checks.append((f"PSS growth over the {soak['seconds']} s soak <= {goal['soak_growth_pct']:.0f} %",
+                       soak["growth_pct"], soak["growth_pct"] <= goal["soak_growth_pct"]))
+    return checks
+
+
 def print_summary(record: Dict[str, Any]) -> None:
     for name, seconds in record.get("cold_start_s", {}).items():
-        print(f"cold start {name}: {seconds} s (start command to first answer)")
+        print(f"cold start {name}: {seconds} s (start command to first correct answer)")
     for name, parse in record.get("nlu_parse", {}).items():
         print(f"NLU parse alone {name}: p50 {parse['p50_ms']} ms, p95 {parse['p95_ms']} ms ({parse['n']} messages)")
     if "retrieval" in record:
@@ -56,8 +99,15 @@ def print_summary(record: Dict[str, Any]) -> None:
               f"{row['retrieval']['p50_ms']} ms / p95 {row['retrieval']['p95_ms']} ms, {row['index_mb']} MB")
     for name, megabytes in sorted(record.get("peak_rss_mb", {}).get("by_server", {}).items()):
         print(f"peak RSS {name}: {megabytes} MB")
+    if record.get("memory"):
+        print_memory_table(record["memory"])
     if record.get("load"):
         print_load_table(record["load"], record.get("ratios", []))
+    verdict = small_server_verdict(record)
+    if verdict:
+        print("\nsmall provincial server (issue 18):")
+        for what, figure, met in verdict:
+            print(f"  {'met ' if met else 'MISS'}  {what}: {figure}")
 
 
 def write(record: Dict[str, Any], folder: Path, stem: str) -> Path:
