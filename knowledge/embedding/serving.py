@@ -102,6 +102,22 @@ def _write_atomically(path: Path, write: Any) -> None:
     os.replace(partial, path)
 
 
+def release_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the system.
+
+    Why: glibc keeps freed memory for reuse, so a process that dropped a model (the staff
+    tools' retriever when idle) would still hold its pages and its PSS would not fall.
+    """
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the memory is reused by this process
+        pass
+
+
 class UnigramTokenizer:
     """XLM-R's Unigram tokenization with the vocabulary in a dictionary (see the module doc)."""
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import secrets
 import threading
+import time
 from datetime import date
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
@@ -28,6 +30,8 @@ from bot.vietnamese import fold
 from knowledge.answering import faq_answer
 from knowledge.build_index import current_index_dir
 from knowledge.corpus import FaqEntry
+from knowledge.embedding.serving import release_memory
+from knowledge.lexical import skip_unused_underthesea_modules
 from knowledge.retriever import Retriever
 from knowledge.staff import pages
 from knowledge.staff.accounts import AccountStore
@@ -77,33 +81,79 @@ def public(handler: Callable[..., Awaitable[HTTPResponse]]) -> Callable[..., Awa
 
 
 class KnowledgeView:
-    """The bot's retriever over the current index, loaded once in the background, used one thread at a time."""
+    """The bot's retriever over the current index, loaded when a page needs it and released when idle.
 
-    def __init__(self, config: StaffConfig, tables: PolicyTables):
+    Why not held all the time (issue 18, a 1.5 GB server): the embedding model and index
+    are about 300 MB, needed only while someone saves, imports, checks an answer or reads
+    the statistics, which is rarely. The first such request after a quiet spell waits
+    for the load (about 2 s); ``STAFF_KNOWLEDGE_IDLE_SECONDS`` (default 600; 0 keeps it
+    loaded) after the last use the retriever is dropped and its memory handed back to the
+    system. Used one thread at a time (the embedder's query cache is not thread-safe).
+    """
+
+    RETRY_SECONDS = 30.0  # after a failed load (no index yet), try again at most this often
+
+    def __init__(self, config: StaffConfig, tables: PolicyTables, idle_seconds: Optional[float] = None):
         self.config = config
         self.tables = tables
+        self.idle_seconds = (float(os.environ.get("STAFF_KNOWLEDGE_IDLE_SECONDS", "600"))
+                             if idle_seconds is None else idle_seconds)
         self._retriever: Optional[Retriever] = None
         self._checker: Optional[AnswerChecker] = None
-        self._ready = threading.Event()
-        self._use = threading.Lock()  # the embedder's query cache is not thread-safe
+        self._failed_at: Optional[float] = None
+        self._last_use = 0.0
+        self._use = threading.Lock()
+        self._release_timer: Optional[threading.Timer] = None
 
-    def load(self) -> None:
+    @property
+    def loaded(self) -> bool:
+        return self._retriever is not None
+
+    def _load(self) -> None:
+        """Load the retriever and checker (the caller holds the lock)."""
+        if self._retriever is not None:
+            return
+        if self._failed_at is not None and time.monotonic() - self._failed_at < self.RETRY_SECONDS:
+            return
         try:
-            self._retriever = Retriever(index_dir=self.config.index_dir)
-            self._retriever.search("lãi suất vay hộ nghèo")  # load the segmenter before the first save waits
-            self._checker = AnswerChecker(self._retriever, self.tables, self.config)
+            retriever = Retriever(index_dir=self.config.index_dir)
+            retriever.search("lãi suất vay hộ nghèo")  # load the segmenter before the first save waits
+            self._checker = AnswerChecker(retriever, self.tables, self.config)
+            self._retriever, self._failed_at = retriever, None
         except Exception:  # no index yet: validation says near-duplicates were not checked
             logger.exception("retriever unavailable")
-        finally:
-            self._ready.set()
+            self._failed_at = time.monotonic()
 
-    def run(self, work: Callable[[Optional[Retriever], Optional[AnswerChecker]], Any], wait: float = 60.0) -> Any:
+    def run(self, work: Callable[[Optional[Retriever], Optional[AnswerChecker]], Any]) -> Any:
         """Call ``work(retriever, checker)`` with the latest index (None when unavailable)."""
-        self._ready.wait(wait)
         with self._use:
+            self._load()
             if self._retriever is not None:
                 self._retriever.refresh()
-            return work(self._retriever, self._checker)
+            try:
+                return work(self._retriever, self._checker)
+            finally:
+                self._last_use = time.monotonic()
+                self._schedule_release()
+
+    def _schedule_release(self) -> None:
+        if self.idle_seconds <= 0 or self._retriever is None:
+            return
+        if self._release_timer is not None:
+            self._release_timer.cancel()
+        self._release_timer = threading.Timer(self.idle_seconds, self.release_if_idle)
+        self._release_timer.daemon = True
+        self._release_timer.start()
+
+    def release_if_idle(self) -> bool:
+        """Drop the retriever when unused for ``idle_seconds``; True when it was dropped."""
+        with self._use:
+            if self._retriever is None or time.monotonic() - self._last_use < self.idle_seconds:
+                return False
+            self._retriever = self._checker = None
+        release_memory()
+        logger.info("retriever released after %.0f s unused", self.idle_seconds)
+        return True
 
 
 def _declared_length(request: Request) -> int:
@@ -134,8 +184,7 @@ def create_app(config: Optional[StaffConfig] = None, name: str = "staff_admin") 
     threshold = float(knowledge_threshold())
 
     @app.before_server_start
-    async def load_retriever(app: Sanic) -> None:
-        threading.Thread(target=knowledge.load, name="load-retriever", daemon=True).start()
+    async def index_edits(app: Sanic) -> None:
         rebuilder.request()  # content edited while the app was down (or by hand) gets indexed; else a no-op
 
     # -- login enforcement and headers ----------------------------------------------------------
@@ -577,6 +626,7 @@ def _not_found(request: Request, page: Callable[..., HTTPResponse]) -> HTTPRespo
 
 
 def main() -> None:
+    skip_unused_underthesea_modules()  # its translation pipeline would bring torch (~600 MB)
     config = StaffConfig()
     app = create_app(config)
     print(f"[staff] http://{config.host}:{config.port} (nội dung: {config.content_dir}; chỉ mục: {config.index_dir})")
