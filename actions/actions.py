@@ -12,7 +12,9 @@ from rasa_sdk.types import DomainDict
 from actions import knowledge_service
 from knowledge.advisor import advice, programme_details
 from knowledge.answering import SOURCE_PREFIX, UNAVAILABLE_TEXT
-from knowledge.black_credit import assess, lends_money, names_loan_shark, speaks_of_informal_lending
+from knowledge.black_credit import (
+    assess, lends_money, names_loan_shark, names_policy_lender, speaks_of_informal_lending,
+)
 from knowledge.distress import shows_despair, support_message
 from knowledge.eligibility import ASKED_CONDITIONS, questions_to_ask
 from knowledge.legal_loan_cost import loan_cost, programme_named
@@ -27,6 +29,7 @@ def _buttons(questions: List[str]) -> List[Dict[str, str]]:
 BLACK_CREDIT_INTENTS = {"black_credit_victim", "ask_black_credit"}
 # Intents a correction of the advisor's inputs ("à không, nhà tôi cận nghèo") comes as.
 CORRECTION_INTENTS = {"follow_up", "deny", "inform", "nlu_fallback"}
+STORY_WORDS = 40  # a message longer than this is a story, not a loan description to complete
 DETAIL_OFFER = "Để tôi tư vấn chương trình phù hợp nhất với gia đình mình, anh/chị cho biết thêm:"
 UNKNOWN_PROGRAMME = ("Xin lỗi, tôi không tìm thấy chương trình này. Anh/chị hỏi lại tên chương trình, "
                      "hoặc hỏi Tổ trưởng Tổ TK&VV, Điểm giao dịch xã.")
@@ -65,7 +68,7 @@ class ActionAnswerKnowledge(Action):
                 question, victim = completed, True
             # After a borrower's loan was assessed (or its missing number asked), the way out
             # follows, never "not sure"; a lender gets the answer to the lender's question.
-            victim = (victim or assessed) and not lender
+            victim = (victim or assessed or names_loan_shark(question)) and not lender
         answerer = knowledge_service.answerer()
         if answerer is None:
             dispatcher.utter_message(text=UNAVAILABLE_TEXT)
@@ -93,7 +96,10 @@ class ActionAnswerKnowledge(Action):
         """
         described = f"{pending} {message}" if pending else message
         assessment = assess(described, knowledge_service.tables())
-        if assessment is None or (pending and assessment.annual_rate is None):
+        # A long story with no loan terms ("mẹ tôi vay app gần 500 triệu…") is no loan to complete:
+        # asking it for a number would answer nothing.
+        story_without_terms = assessment is not None and assessment.asks_for_number and len(described.split()) > STORY_WORDS
+        if assessment is None or (pending and assessment.annual_rate is None) or story_without_terms:
             # Not a loan description (or still incomplete): forget the pending one.
             return ([SlotSet("pending_loan", None), SlotSet("loan_awaiting_number", False)] if pending else []), None, False
         sources = "; ".join(s for s in assessment.sources if s)
@@ -107,9 +113,12 @@ class ActionAnswerKnowledge(Action):
 
 def _about_a_policy_loan(question: str) -> bool:
     """A question about a policy loan ("tổ trưởng nói hộ nghèo chỉ vay được 50 triệu…") is no
-    loan-shark story to complete, even when read as one (checked only then)."""
+    loan-shark story to complete, even when read as one (checked only then); nor is one that
+    names the bank for social policies and no loan shark ("lo hồ sơ vay ngân hàng chính sách mất
+    2 triệu phí")."""
     return (loan_cost(question, knowledge_service.tables()) is not None
-            or (programme_named(question) is not None and not speaks_of_informal_lending(question)))
+            or (programme_named(question) is not None and not speaks_of_informal_lending(question))
+            or (names_policy_lender(question) and not names_loan_shark(question)))
 
 
 def _corrects_the_advice(tracker: Tracker) -> bool:

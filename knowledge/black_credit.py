@@ -28,6 +28,9 @@ _INFORMAL = re.compile(r"\b(app|ung dung|online|qua mang|nang lai|tin dung den|x
 # questions use too): a loan described with one of them is assessed whatever NLU read.
 _LOAN_SHARK = re.compile(r"\b(app|ung dung|online|qua mang|nang lai|tin dung den|xa hoi den|boc ho|vay nong|lai ngay"
                          r"|gop ngay|cam do|chu no|vay ngoai|ham doa|de doa|chui boi|khung bo|xiet no|doi no)\b")
+# The bank for social policies and its channels, named as the lender.
+_POLICY_LENDER = re.compile(r"\b(ngan hang chinh sach|nhcs|nhcsxh|von chinh sach|tin dung chinh sach|to tk|to tiet kiem"
+                            r"|von vay uu dai|xoa doi giam ngheo)\b")
 # The asker lent the money ("tôi cho người quen vay 100 triệu, 2%/tháng…"): a lender's question.
 _LENDER = re.compile(r"\b(toi|minh|chung toi|gia dinh toi|nha toi)\s+(?:co\s+|da\s+|dang\s+|moi\s+)?cho\s+(?:\w+\s+){0,5}?"
                      r"(?:vay|muon)\b")
@@ -90,6 +93,11 @@ def assess(message: str, tables: PolicyTables) -> Optional[Assessment]:
 def names_loan_shark(message: str) -> bool:
     """True when the message names the loan-shark market (apps, "vay nóng", "bốc họ", pawnshops…)."""
     return bool(_LOAN_SHARK.search(fold(nfc(message))))
+
+
+def names_policy_lender(message: str) -> bool:
+    """True when the message names the bank for social policies or its savings-and-loan groups."""
+    return bool(_POLICY_LENDER.search(fold(nfc(message))))
 
 
 def lends_money(message: str) -> bool:

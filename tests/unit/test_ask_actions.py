@@ -157,3 +157,18 @@ def test_the_details_action_shows_the_programme_the_quick_reply_named():
     unknown = tracker('/programme_details{"programme": "x"}', "programme_details")
     unknown.latest_message["entities"] = [{"entity": "programme", "value": "x"}]
     assert run(actions.ActionProgrammeDetails(), unknown)[0]["text"] == actions.UNKNOWN_PROGRAMME
+
+
+def test_a_fee_for_a_policy_loan_is_no_loan_to_assess(monkeypatch):
+    """Dev split: "lo hồ sơ vay ngân hàng chính sách mất 2 triệu phí" was asked for a missing number."""
+    stub, texts = _knowledge_run(monkeypatch, "co nguoi noi lo ho so vay ngan hang chinh sach mat 2 trieu phi, co dung ko",
+                                 "ask_black_credit")
+    assert not any("tính lãi thật" in t for t in texts) and stub.asked
+
+
+def test_a_long_story_without_loan_terms_gets_the_way_out_not_a_question_for_a_number(monkeypatch):
+    story = ("Tôi chưa từng vay ai một đồng nào. Nhưng đám người đó lại nắm rõ thông tin cá nhân, số căn cước, địa chỉ "
+             "nhà, cả nơi tôi làm việc. Tôi sững sờ khi biết tổng số tiền mẹ vay qua ứng dụng trên mạng đã lên đến gần "
+             "500 triệu đồng, khi muốn trả thì tiền phạt, tiền lãi tăng gấp nhiều lần, họ gọi điện hăm dọa cả nhà.")
+    stub, texts = _knowledge_run(monkeypatch, story, "black_credit_victim")
+    assert not any("tính lãi thật" in t for t in texts) and stub.victim_asked
