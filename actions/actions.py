@@ -258,29 +258,12 @@ class ActionAskLoanPurpose(ActionAskFirstAnswering):
 
 # A message that names the household and the purpose ("em là sinh viên năm nhất, nhà không
 # thuộc hộ nghèo…, có được vay không?") starts the advisor at one of its conditions: the
-# answer comes first there too. One small class per condition slot, as Rasa names them.
-class ActionAskThoatNgheoDuoi3Nam(ActionAskFirstAnswering):
-    slot = "thoat_ngheo_duoi_3_nam"
-
-
-class ActionAskDangHoc(ActionAskFirstAnswering):
-    slot = "dang_hoc"
-
-
-class ActionAskNongThon(ActionAskFirstAnswering):
-    slot = "nong_thon"
-
-
-class ActionAskChuaCoCongTrinh(ActionAskFirstAnswering):
-    slot = "chua_co_cong_trinh"
-
-
-class ActionAskHopDongDiLamNuocNgoai(ActionAskFirstAnswering):
-    slot = "hop_dong_di_lam_nuoc_ngoai"
-
-
-class ActionAskDtTsVungDbkk(ActionAskFirstAnswering):
-    slot = "dtts_vung_dbkk"
+# answer comes first there too. One action per condition the advisor asks (the list lives
+# in knowledge/eligibility.py; domain.yml declares each action_ask_<slot>).
+CONDITION_ASK_ACTIONS = {
+    condition: type(f"ActionAsk_{condition}", (ActionAskFirstAnswering,), {"slot": condition})
+    for condition in ASKED_CONDITIONS
+}
 
 
 def _first_reply(tracker: Tracker) -> bool:
