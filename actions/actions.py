@@ -260,10 +260,16 @@ class ActionAskLoanPurpose(ActionAskFirstAnswering):
 # thuộc hộ nghèo…, có được vay không?") starts the advisor at one of its conditions: the
 # answer comes first there too. One action per condition the advisor asks (the list lives
 # in knowledge/eligibility.py; domain.yml declares each action_ask_<slot>).
-CONDITION_ASK_ACTIONS = {
-    condition: type(f"ActionAsk_{condition}", (ActionAskFirstAnswering,), {"slot": condition})
-    for condition in ASKED_CONDITIONS
-}
+def _condition_ask_action(condition: str) -> type:
+    """The ask action of one condition, bound to this module's namespace (the action server's
+    worker processes find actions by pickling their classes)."""
+    name = "ActionAsk" + "".join(part.title() for part in condition.split("_"))
+    action = type(name, (ActionAskFirstAnswering,), {"slot": condition, "__module__": __name__})
+    globals()[name] = action
+    return action
+
+
+CONDITION_ASK_ACTIONS = {condition: _condition_ask_action(condition) for condition in ASKED_CONDITIONS}
 
 
 def _first_reply(tracker: Tracker) -> bool:

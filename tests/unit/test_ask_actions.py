@@ -172,3 +172,11 @@ def test_a_long_story_without_loan_terms_gets_the_way_out_not_a_question_for_a_n
              "500 triệu đồng, khi muốn trả thì tiền phạt, tiền lãi tăng gấp nhiều lần, họ gọi điện hăm dọa cả nhà.")
     stub, texts = _knowledge_run(monkeypatch, story, "black_credit_victim")
     assert not any("tính lãi thật" in t for t in texts) and stub.victim_asked
+
+
+def test_the_condition_ask_actions_survive_pickling():
+    """The action server's workers are spawned: a class made at import must be found by name."""
+    import pickle
+
+    for action in actions.CONDITION_ASK_ACTIONS.values():
+        assert pickle.loads(pickle.dumps(action)) is action
