@@ -83,7 +83,7 @@ class OnnxEncoder:
 
     No torch, transformers or sentence-transformers: ONNX Runtime and a tokenizer. When
     set-up has split the model for serving (knowledge/embedding/serving.py: the
-    word-embedding table memory-mapped, the vocabulary in a dictionary) that split is
+    word-embedding table read from disk by row, the vocabulary in a dictionary) that split is
     used, about 600 MB less per process; otherwise the whole exported model and the
     ``tokenizers`` library's tokenizer.
     """

@@ -7,9 +7,11 @@ library holds XLM-R's 250,002-piece Unigram vocabulary in about 280 MB of tries.
 reads a few dozen rows of that table and a few hundred vocabulary entries. So set-up
 splits the model once (``split``):
 
-- ``word_embeddings.npy``: the table, float32, memory-mapped when loaded. Only the pages
-  of the rows queries use become resident, and they are shared by every process that
-  maps the file (action server, staff tools, index builder) instead of copied into each.
+- ``word_embeddings.npy``: the table, float32, left on disk: the rows a batch needs are
+  read with ``pread`` (a query's few dozen rows take microseconds, from the page cache
+  once read). Not memory-mapped: random reads through a mapping map the kernel's
+  read-ahead and fault-around pages too, and after a thousand questions 286 MB of the
+  table were resident in the action server (measured); read rows cost nothing after use.
 - ``model_body.onnx``: the same graph and int8 weights with the Gather replaced by an
   input, so the encoder feeds it the rows it looked up itself: the same numbers as
   before, so the index need not be rebuilt.
@@ -191,14 +193,48 @@ class UnigramTokenizer:
         return self._full
 
 
+class TableRows:
+    """Rows of a 2-D ``.npy`` table read from disk on demand (see the module doc)."""
+
+    def __init__(self, path: Path):
+        with path.open("rb") as handle:
+            version = np.lib.format.read_magic(handle)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shape, fortran, dtype = read_header(handle)
+            offset = handle.tell()
+        if fortran or len(shape) != 2:
+            raise ValueError(f"{path}: expected a C-ordered 2-D table")
+        self.shape, self.dtype, self._offset = shape, np.dtype(dtype), offset
+        self._row_bytes = shape[1] * self.dtype.itemsize
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def __getitem__(self, ids: np.ndarray) -> np.ndarray:
+        """The rows of ``ids`` (any shape) as float32, shaped ``ids.shape + (width,)``."""
+        unique, inverse = np.unique(ids, return_inverse=True)
+        rows = np.empty((len(unique), self.shape[1]), dtype=self.dtype)
+        for index, row in enumerate(unique.tolist()):
+            if not 0 <= row < self.shape[0]:
+                raise IndexError(f"token id {row} outside the table")
+            rows[index] = np.frombuffer(os.pread(self._fd, self._row_bytes, self._offset + row * self._row_bytes),
+                                        dtype=self.dtype)
+        return rows[inverse.reshape(ids.shape)].astype(np.float32, copy=False)
+
+    def __del__(self) -> None:
+        try:
+            os.close(self._fd)
+        except (OSError, AttributeError):
+            pass
+
+
 class SplitModel:
-    """The split model: ids -> rows of the memory-mapped table -> the ONNX body."""
+    """The split model: ids -> rows of the table on disk -> the ONNX body."""
 
     def __init__(self, onnx_dir: Path, session_options: Any, full_tokenizer: Path):
         import onnxruntime
 
         self.tokenizer = UnigramTokenizer(onnx_dir, full_tokenizer)
-        self._table = np.load(onnx_dir / TABLE_FILE, mmap_mode="r")
+        self._table = TableRows(onnx_dir / TABLE_FILE)
         self._session = onnxruntime.InferenceSession(
             str(onnx_dir / BODY_FILE), session_options, providers=["CPUExecutionProvider"])
 
@@ -211,6 +247,6 @@ class SplitModel:
         for index, row in enumerate(rows):
             ids[index, :len(row)] = row
             mask[index, :len(row)] = 1
-        embedded = np.asarray(self._table[ids], dtype=np.float32)
+        embedded = self._table[ids]
         hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask, EMBEDDED_INPUT: embedded})[0]
         return hidden, mask
