@@ -15,7 +15,7 @@ import logging
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import yaml
 
@@ -91,6 +91,10 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--errors", action="store_true", help="list every misclassified message")
     parser.add_argument("--json", type=Path, help="also write the full report here")
+    parser.add_argument("--gate", default=None, metavar="SET", help="held-out set whose figures gate the exit status")
+    parser.add_argument("--min-macro-f1", type=float, default=0.0, help="fail below this macro-F1 on the gated set")
+    parser.add_argument("--max-gap", type=float, default=1.0,
+                        help="fail when unaccented/Zalo macro-F1 is more than this below accented (0.02 = 2 points)")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     from rasa.utils.log_utils import configure_structlog
@@ -113,7 +117,21 @@ def main() -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(reports, ensure_ascii=False, indent=2), encoding="utf-8")
-    return 0
+    return gate(reports.get(args.gate), args.min_macro_f1, args.max_gap) if args.gate else 0
+
+
+def gate(report: Optional[Dict[str, Any]], min_macro_f1: float, max_gap: float) -> int:
+    """1 (and why) when the gated set's figures fall below what the project promises."""
+    if report is None:
+        print("NLU gate: the gated held-out set was not evaluated", file=sys.stderr)
+        return 1
+    overall = report["all"]["macro_f1"]
+    gap = report["accented"]["macro_f1"] - report["unaccented_or_zalo"]["macro_f1"]
+    failures = ([f"macro-F1 {overall:.3f} < {min_macro_f1:.3f}"] if overall < min_macro_f1 else []) + (
+        [f"unaccented/Zalo {gap * 100:.1f} points below accented (> {max_gap * 100:.1f})"] if gap > max_gap else [])
+    for failure in failures:
+        print(f"NLU gate failed: {failure}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

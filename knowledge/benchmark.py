@@ -102,6 +102,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the full report here")
     parser.add_argument("--misses", action="store_true", help="list hybrid questions not answered at rank 1")
+    parser.add_argument("--min-hit1", type=float, default=0.0, help="fail when hybrid hit@1 (all) is below this")
+    parser.add_argument("--min-hit5", type=float, default=0.0, help="fail when hybrid hit@5 (all) is below this")
     args = parser.parse_args()
     questions = load_questions()
     retriever = Retriever()
@@ -123,7 +125,12 @@ def main() -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    return 0
+    hybrid = report["hybrid"]["all"]
+    failures = [f"hybrid {name} {hybrid[name]:.3f} < {floor:.3f}"
+                for name, floor in (("hit@1", args.min_hit1), ("hit@5", args.min_hit5)) if hybrid[name] < floor]
+    for failure in failures:
+        print(f"Retrieval gate failed: {failure}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

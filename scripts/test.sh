@@ -23,11 +23,12 @@ MODEL=$(.venv/rasa/bin/python -c 'from bot.train_if_changed import current_model
 .venv/rasa/bin/rasa test core --model "$MODEL" --stories tests/stories \
   --out "$TEST_OUTPUT/stories" --fail-on-prediction-errors
 
-step "held-out NLU evaluation"
-.venv/rasa/bin/python -m bot.evaluate_nlu --json "$TEST_OUTPUT/nlu_heldout.json"
+step "held-out NLU evaluation (gate: fresh set macro-F1 ≥ 0.93, unaccented/Zalo within 2 points)"
+.venv/rasa/bin/python -m bot.evaluate_nlu --json "$TEST_OUTPUT/nlu_heldout.json" \
+  --gate fresh --min-macro-f1 0.93 --max-gap 0.02
 
-step "retrieval benchmark"
-.venv/actions/bin/python -m knowledge.benchmark --json "$TEST_OUTPUT/retrieval.json"
+step "retrieval benchmark (gate: hybrid hit@1 ≥ 0.88, hit@5 ≥ 0.95)"
+.venv/actions/bin/python -m knowledge.benchmark --json "$TEST_OUTPUT/retrieval.json" --min-hit1 0.88 --min-hit5 0.95
 
 step "pytest (Rasa environment)"
 .venv/rasa/bin/python -m pytest -q tests/rasa -p no:cacheprovider

@@ -4,7 +4,7 @@ Zalo signs each delivery with ``X-ZEvent-Signature``: the SHA-256 hex digest of
 ``app_id + raw body + timestamp + OA secret key`` (a plain hash, not an HMAC; the value
 sometimes starts with ``mac=``), where ``timestamp`` is the event's own field in
 milliseconds. Anyone can reach a public webhook, so an unsigned, wrongly signed or old
-delivery (a replay) must never reach Rasa. See /work/shared/research/anchors.md §3.
+delivery (a replay) must never reach Rasa. See ../shared/research/anchors.md §3 (beside the repository).
 """
 
 from __future__ import annotations
