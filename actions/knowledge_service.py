@@ -1,10 +1,11 @@
 """The action server's one connection to the knowledge base.
 
-Loading the embedding model and the index takes seconds, and underthesea loads its
-model on first use: about 13 s in all. Each serving worker of the action server does
-this in a background thread as soon as it starts (while Rasa is still loading its own
-model), not on the first citizen's question; the main process, which only lists the
-actions, and tests that import the actions, load nothing until asked. If the index or
+Loading the embedding model and the index, and underthesea's model on first use, take
+about 2 s (13 s before the split model of issue 18). The serving process of the action
+server does this in a background thread as soon as it starts (while Rasa is still
+loading its own model), not on the first citizen's question: a Sanic worker when it
+starts, or ``actions.serve`` itself when it serves in one process. Tests that import
+the actions load nothing until asked. If the index or
 model is missing, knowledge answers degrade to a polite "temporarily unavailable"
 while every other action keeps working.
 
@@ -91,5 +92,14 @@ def warm_up() -> None:
         logger.info("knowledge base warm in %.1f s", time.monotonic() - started)
 
 
+def start_warm_up() -> None:
+    """Warm up in a background thread (once per process)."""
+    global _warm_up_started
+    if not _warm_up_started:
+        _warm_up_started = True
+        threading.Thread(target=warm_up, name="knowledge-warm-up", daemon=True).start()
+
+
+_warm_up_started = False
 if os.environ.get("SANIC_WORKER_NAME"):  # set by Sanic in its serving worker processes only
-    threading.Thread(target=warm_up, name="knowledge-warm-up", daemon=True).start()
+    start_warm_up()

@@ -9,6 +9,10 @@ Same arguments as ``python -m rasa_sdk`` (``--actions actions --port 5055``), pl
   ``X-Action-Token`` header, which Rasa sends (``endpoints.yml``,
   ``deploy/endpoints.scale-out.yml``); others get 401. ``scripts/env.sh`` generates one
   into a 0600 file. Listening beyond loopback without a token is refused.
+- With one worker (``ACTION_SERVER_SANIC_WORKERS`` unset or 1, the default) it serves
+  in this process. rasa_sdk would start Sanic's worker manager, which spawns a fresh
+  interpreter that imports everything again beside a manager and a resource tracker:
+  about 65 MB and a second of start for nothing on a small server (issue 18).
 """
 
 from __future__ import annotations
@@ -58,6 +62,24 @@ def create_guarded_app(*args: Any, **kwargs: Any) -> Any:
     return app
 
 
+def serve_in_this_process() -> None:
+    """Make rasa_sdk's ``Sanic.serve`` serve here when it asks for one worker."""
+    from rasa_sdk.utils import number_of_sanic_workers
+    from sanic import Sanic
+
+    if number_of_sanic_workers() != 1 or getattr(Sanic.serve, "single", False):
+        return
+
+    def serve(primary: Any = None, *, app_loader: Any = None, factory: Any = None) -> None:
+        from actions import knowledge_service
+
+        knowledge_service.start_warm_up()  # what a spawned worker does when it starts
+        Sanic.serve_single(primary)
+
+    serve.single = True  # type: ignore[attr-defined]
+    Sanic.serve = serve  # type: ignore[method-assign]
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     import rasa_sdk.endpoint as endpoint
     from rasa_sdk.__main__ import main_from_args
@@ -73,6 +95,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     if endpoint.create_app_for_serve is not create_guarded_app:  # run() builds its app loader from it
         create_guarded_app.original = endpoint.create_app_for_serve  # type: ignore[attr-defined]
         endpoint.create_app_for_serve = create_guarded_app
+    serve_in_this_process()
     main_from_args(args)
 
 
