@@ -34,17 +34,10 @@ mkdir -p "$SCALE_DIR/logs" "$SCALE_DIR/redis" "$SCALE_DIR/nginx"
 NGINX_TMP=$(mktemp -d "${TMPDIR:-/tmp}/scale-out-nginx.XXXXXX")
 
 # --- Debian packages (skipped when present) -----------------------------------
-need=()
-command -v nginx >/dev/null 2>&1 || need+=(nginx)
-command -v curl >/dev/null 2>&1 || need+=(curl)
-command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
-compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || need+=(postgresql)
-if [ ${#need[@]} -gt 0 ]; then
-  [ "$(id -u)" = 0 ] || { echo "ERROR: install ${need[*]} (or run this script as root)" >&2; exit 1; }
-  log "installing ${need[*]}"
-  apt-get -o DPkg::Lock::Timeout=300 update -q
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q "${need[@]}" >&2
-fi
+# PostgreSQL's server is not on PATH: it is present when its versioned folder exists.
+pg_present=postgresql:/bin/true
+compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || pg_present=postgresql:postgres-is-missing
+bash scripts/debian_packages.sh nginx curl redis-server "$pg_present"
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 
 # --- credentials ---------------------------------------------------------------

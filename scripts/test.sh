@@ -30,6 +30,9 @@ step "held-out NLU evaluation (gate: fresh set macro-F1 ≥ 0.93, unaccented/Zal
 step "retrieval benchmark (gate: hybrid hit@1 ≥ 0.88, hit@5 ≥ 0.95)"
 .venv/actions/bin/python -m knowledge.benchmark --json "$TEST_OUTPUT/retrieval.json" --min-hit1 0.88 --min-hit5 0.95
 
+step "Redis for the shared-state tests (Debian package, installed if missing; otherwise those tests skip)"
+bash scripts/debian_packages.sh redis-server || echo "WARNING: no redis-server: the Redis variants of the shared-state tests will skip" >&2
+
 step "pytest (Rasa environment)"
 .venv/rasa/bin/python -m pytest -q tests/rasa -p no:cacheprovider
 
