@@ -12,10 +12,21 @@ export RASA_URL="${RASA_URL:-http://localhost:$RASA_PORT}"  # the staff answer c
 export LOG_DIR="${LOG_DIR:-$PWD/.cache/logs}"
 export TRACKER_DB="${TRACKER_DB:-$PWD/.cache/conversations.db}"
 export LOCK_DB="${LOCK_DB:-$(dirname "$TRACKER_DB")/locks.db}"
-# Rasa worker processes: two use both cores. They share conversations, locks
-# (bot/lock_store.py) and what the channels remember per citizen (rate limit, Zalo
-# options and deliveries: bot/channels/shared_state.py) through SQLite files.
-export SANIC_WORKERS="${SANIC_WORKERS:-2}"
+# Server profile (issue 18; README, "A small provincial server"):
+# - standard: two Rasa worker processes, one per core. They share conversations, locks
+#   (bot/lock_store.py) and what the channels remember per citizen (rate limit, Zalo
+#   options and deliveries: bot/channels/shared_state.py) through SQLite files.
+# - small: one Rasa process, for a 2 GB virtual server: about 400 MB less, and the
+#   staff tools drop the search model after 2 idle minutes instead of 10; it costs
+#   throughput (measured figures in the README).
+export SERVER_PROFILE="${SERVER_PROFILE:-standard}"
+case "$SERVER_PROFILE" in
+  standard) export SANIC_WORKERS="${SANIC_WORKERS:-2}" ;;
+  small) export SANIC_WORKERS="${SANIC_WORKERS:-1}" STAFF_KNOWLEDGE_IDLE_SECONDS="${STAFF_KNOWLEDGE_IDLE_SECONDS:-120}" ;;
+  *) echo "SERVER_PROFILE must be standard or small (got '$SERVER_PROFILE')" >&2; return 1 2>/dev/null || exit 1 ;;
+esac
+# The staff tools hold the search model only while staff use it (knowledge/staff/app.py).
+export STAFF_KNOWLEDGE_IDLE_SECONDS="${STAFF_KNOWLEDGE_IDLE_SECONDS:-600}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 export TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
 mkdir -p "$LOG_DIR" "$(dirname "$TRACKER_DB")"

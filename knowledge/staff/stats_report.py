@@ -11,16 +11,10 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Sequence, Tuple
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure  # noqa: E402
-
-from knowledge.clock import VIETNAM  # noqa: E402
-from knowledge.staff.stats import (  # noqa: E402
+from knowledge.clock import VIETNAM
+from knowledge.staff.stats import (
     AMOUNT_BANDS,
     OUTCOME_LABELS,
     OUTCOMES,
@@ -34,7 +28,22 @@ from knowledge.staff.stats import (  # noqa: E402
     vn_number,
     vn_percent,
 )
-from knowledge.staff.uploads import strip_control_characters  # noqa: E402
+from knowledge.staff.uploads import strip_control_characters
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def _matplotlib() -> Any:
+    """matplotlib with the Agg backend, imported when a chart is first drawn.
+
+    Not at import: the staff tools start with this module, and matplotlib is ~40 MB of
+    a small server's memory for a page opened once a month (issue 18).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    return matplotlib
 
 STYLE = {
     "font.family": "DejaVu Sans",
@@ -161,6 +170,9 @@ DRAW: Dict[str, Tuple[Callable[[Stats, object], None], Tuple[float, float]]] = {
 def chart_png(stats: Stats, name: str, dpi: int = 110, titled: bool = True) -> bytes:
     """One chart as PNG (for the page and the spreadsheet)."""
     draw, size = DRAW[name]
+    matplotlib = _matplotlib()
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context(STYLE):
         figure = Figure(figsize=size, layout="constrained")
         ax = figure.add_subplot()
@@ -223,6 +235,8 @@ A4 = (8.27, 11.69)
 
 
 def _page(pdf, title: str, stats: Stats) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=A4)
     figure.text(0.06, 0.965, title, fontsize=13, fontweight="bold", va="top")
     figure.text(0.06, 0.94, f"{stats.period.label()} · lập lúc {_generated()}", fontsize=8.5, color="#555555", va="top")
@@ -252,6 +266,7 @@ def _chart_axes(figure: Figure, stats: Stats, name: str, rect: Sequence[float]) 
 
 def report_pdf(stats: Stats) -> bytes:
     """The period's report: key figures, the five charts, unanswered questions, black credit."""
+    matplotlib = _matplotlib()
     from matplotlib.backends.backend_pdf import PdfPages
 
     buffer = io.BytesIO()

@@ -37,7 +37,9 @@ from tests.integration.servers import free_port
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_QUESTION = "Lãi suất cho vay hộ nghèo là bao nhiêu?"  # needs NLU, policies and the action server
 FIRST_ANSWER_HAS = "Nguồn: "  # a knowledge answer with its source: the index and model are loaded
-IDLE_SETTLE_MAX_S = 60.0  # background loading (action server warm-up, staff app) must end before "idle"
+IDLE_SETTLE_MAX_S = 60.0
+# Set by scripts/env.sh from SERVER_PROFILE: not inherited from the benchmark's own environment.
+PROFILE_SETTINGS = ("SERVER_PROFILE", "SANIC_WORKERS", "STAFF_KNOWLEDGE_IDLE_SECONDS")  # background loading (action server warm-up, staff app) must end before "idle"
 API_TOKEN = secrets.token_hex(16)  # Rasa's HTTP API (/model/parse) of the bots started here
 
 
@@ -81,8 +83,9 @@ def our_bot(name: str, checkout: Path, workdir: Path, logs: Path, extra_env: Dic
            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", "LOG_DIR": str(logs / name),
            "TRACKER_DB": str(data / "conversations.db"), "LOCK_DB": str(data / "locks.db"),
            "ADMIN_PORT": str(free_port()), "RASA_API_TOKEN": API_TOKEN, **extra_env}
-    if own_settings:
-        env.pop("SANIC_WORKERS", None)  # that checkout's scripts/env.sh decides
+    for profile_setting in PROFILE_SETTINGS:  # that checkout's scripts/env.sh decides, from SERVER_PROFILE
+        if own_settings or profile_setting not in extra_env:
+            env.pop(profile_setting, None)
     server = Server(name, ["bash", "scripts/start.sh"], env, logs / f"{name}.log", _rest_url(rasa_port), cwd=checkout)
     singles = [c.messages[0] for c in load_conversations()["question"]]
     return Bot(name, server, ConversationMix.ours(), FIRST_QUESTION, singles[::4], rasa_port, FIRST_ANSWER_HAS)
@@ -248,6 +251,8 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--label", default="", help="a word saved with the figures (e.g. before/after)")
     parser.add_argument("--env", nargs="*", default=[], metavar="NAME=VALUE",
                         help="extra environment for our start command (e.g. RASA_WORKERS=2)")
+    parser.add_argument("--profile", action="append", default=[], metavar="NAME",
+                        help="also measure our bot with SERVER_PROFILE=NAME (e.g. small), named ours-NAME; repeatable")
     parser.add_argument("--baseline", action="append", default=[], metavar="[NAME=]CHECKOUT",
                         help="also measure the bot from a checkout with its own settings (its start script must "
                              "know SKIP_SETUP), named NAME (default 'before'); repeatable; '.' is this checkout")
@@ -272,6 +277,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             logs.mkdir(parents=True)
             extra_env = dict(item.split("=", 1) for item in args.env)
             bots = [] if args.only_scale_out else [our_bot("ours", ROOT, workdir, logs, extra_env)]
+            if not args.only_scale_out:
+                bots.extend(our_bot(f"ours-{profile}", ROOT, workdir, logs, {**extra_env, "SERVER_PROFILE": profile})
+                            for profile in args.profile)
             for baseline in args.baseline:
                 name, _, checkout = baseline.rpartition("=")
                 bots.append(our_bot(name or "before", Path(checkout).resolve(), workdir, logs, {}, own_settings=True))

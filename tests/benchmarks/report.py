@@ -59,25 +59,25 @@ def print_memory_table(memory: Dict[str, Any]) -> None:
     print("(PSS: a page shared by n processes counts 1/n in each; RSS in the JSON record)")
 
 
-def small_server_verdict(record: Dict[str, Any]) -> List[Tuple[str, Any, bool]]:
-    """Issue 18's acceptance figures for our bot in this run: (what, figure, met)."""
+def small_server_verdict(record: Dict[str, Any], bot: str = "ours") -> List[Tuple[str, Any, bool]]:
+    """Issue 18's acceptance figures for one of our bots in this run: (what, figure, met)."""
     goal, checks = SMALL_SERVER, []
-    memory = record.get("memory", {}).get("ours")
+    memory = record.get("memory", {}).get(bot)
     if memory:
         checks.append((f"total PSS idle <= {goal['idle_pss_mb']:.0f} MB", memory["idle_by_role"]["total"],
                        memory["idle_by_role"]["total"] <= goal["idle_pss_mb"]))
         checks.append((f"total PSS at {memory['load_users']} users (peak) <= {goal['load_pss_mb']:.0f} MB",
                        memory["load_peak_pss_mb"], memory["load_peak_pss_mb"] <= goal["load_pss_mb"]))
-    if "ours" in record.get("cold_start_s", {}):
-        seconds = record["cold_start_s"]["ours"]
+    if bot in record.get("cold_start_s", {}):
+        seconds = record["cold_start_s"][bot]
         checks.append((f"cold start <= {goal['cold_start_s']:.0f} s", seconds, seconds <= goal["cold_start_s"]))
     for ratio in record.get("ratios", []):
-        if ratio["bot"] == "ours" and ratio["over"] == "vanilla" and ratio["users"] == goal["users"]:
+        if ratio["bot"] == bot and ratio["over"] == "vanilla" and ratio["users"] == goal["users"]:
             checks.append((f"throughput at {goal['users']} users >= {goal['throughput_x']}x vanilla",
                            ratio["throughput_x"], ratio["throughput_x"] >= goal["throughput_x"]))
             checks.append((f"p95 at {goal['users']} users <= {goal['p95_x']}x vanilla", ratio["p95_x"],
                            ratio["p95_x"] <= goal["p95_x"]))
-    soak = record.get("soak", {}).get("ours")
+    soak = record.get("soak", {}).get(bot)
     if soak:
         checks.append((f"PSS growth over the {soak['seconds']} s soak <= {goal['soak_growth_pct']:.0f} %",
                        soak["growth_pct"], soak["growth_pct"] <= goal["soak_growth_pct"]))
@@ -103,11 +103,13 @@ def print_summary(record: Dict[str, Any]) -> None:
         print_memory_table(record["memory"])
     if record.get("load"):
         print_load_table(record["load"], record.get("ratios", []))
-    verdict = small_server_verdict(record)
-    if verdict:
-        print("\nsmall provincial server (issue 18):")
-        for what, figure, met in verdict:
-            print(f"  {'met ' if met else 'MISS'}  {what}: {figure}")
+    ours = [name for name in record.get("cold_start_s", {}) if name == "ours" or name.startswith("ours-")]
+    for bot in ours:
+        verdict = small_server_verdict(record, bot)
+        if verdict:
+            print(f"\nsmall provincial server (issue 18), {bot}:")
+            for what, figure, met in verdict:
+                print(f"  {'met ' if met else 'MISS'}  {what}: {figure}")
 
 
 def write(record: Dict[str, Any], folder: Path, stem: str) -> Path:
