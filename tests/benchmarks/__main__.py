@@ -178,7 +178,7 @@ def measure_memory_alone(bots: List[Bot], users: int, duration: float, warmup: f
                 }
                 print(f"[bench] {bot.name} alone: PSS idle {by_role(idle)}, at {users} users peak total "
                       f"{record['memory'][bot.name]['load_peak_pss_mb']} MB", flush=True)
-                if soak_s > 0 and bot.expect:  # ours (and baselines): the vanilla bot is not ours to fix
+                if soak_s > 0 and bot.name.startswith("ours"):  # ours and its profiles, not baselines
                     soak(sampler, bot, users, soak_s, record)
             finally:
                 bot.server.stop()
