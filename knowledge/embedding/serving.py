@@ -48,6 +48,7 @@ TABLE_INITIALIZER = "model.embeddings.word_embeddings.weight"
 EMBEDDED_INPUT = "word_embeddings"  # the graph input that replaces the Gather's output
 UNKNOWN_PENALTY = 10.0  # tokenizers' K_UNK_PENALTY
 MAX_TOKENS = 512
+WORD_CACHE_SIZE = 20000  # words (pre-tokens) whose segmentation is kept: ~3 MB
 
 
 def _files(onnx_dir: Path) -> Tuple[Path, ...]:
@@ -141,6 +142,7 @@ class UnigramTokenizer:
         self.pad_id = self._ids["<pad>"]
         self._full_path = full_tokenizer
         self._full: Optional[Any] = None
+        self._word_cache: Dict[str, Tuple[int, ...]] = {}
 
     def ids(self, text: str) -> List[int]:
         """Token ids of one text with ``<s>`` and ``</s>``, cut at 512 tokens."""
@@ -149,10 +151,16 @@ class UnigramTokenizer:
         normalized = self._normalizer.normalize_str(text)
         body: List[int] = []
         for word, _ in self._pre_tokenizer.pre_tokenize_str(normalized):
-            body.extend(self._word_ids(word))
+            ids = self._word_cache.get(word)
+            if ids is None:  # the same few thousand syllables recur: segment each once
+                ids = self._word_ids(word)
+                if len(self._word_cache) >= WORD_CACHE_SIZE:
+                    self._word_cache.clear()
+                self._word_cache[word] = ids
+            body.extend(ids)
         return [self.bos_id, *body[:MAX_TOKENS - 2], self.eos_id]
 
-    def _word_ids(self, word: str) -> List[int]:
+    def _word_ids(self, word: str) -> Tuple[int, ...]:
         """Best-scoring segmentation of one pre-token (tokenizers' Unigram ``encode_optimized``)."""
         size = len(word)
         best = [0.0] * (size + 1)
@@ -182,7 +190,7 @@ class UnigramTokenizer:
                 result.append(piece)  # adjacent unknown pieces are fused into one
             end = start_of[end]
         result.reverse()
-        return result
+        return tuple(result)
 
     def _full_tokenizer(self) -> Any:
         if self._full is None:
