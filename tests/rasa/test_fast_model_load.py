@@ -17,11 +17,10 @@ from bot.train_if_changed import current_model
 
 ROOT = Path(__file__).resolve().parents[2]
 PARSE = """
-import asyncio, json, sys, yaml
+import asyncio, json, os, sys, yaml
+os.environ["RASA_FAST_LOAD"] = "1" if sys.argv[1] == "fast" else "0"
 import bot.serve as serve
-serve.run_graph_without_dask()
-if sys.argv[1] == "fast":
-    serve.load_models_for_prediction()
+serve.apply()  # as served: every shortcut of bot.serve, with or without the prediction-only load
 from rasa.core.agent import Agent
 agent = Agent.load(sys.argv[2])
 texts = []
