@@ -128,8 +128,8 @@ class OnnxEncoder:
             batches.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
         return np.concatenate(batches).astype(np.float32) if batches else np.zeros((0, self.dimension), np.float32)
 
-
     def _hidden_states(self, texts: List[str]) -> Tuple[np.ndarray, np.ndarray]:
+        """Last hidden states and attention mask of one batch, by whichever model is loaded."""
         if self._split is not None:
             return self._split.hidden_states(texts)
         encodings = self._tokenizer.encode_batch(texts)
