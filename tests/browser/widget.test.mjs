@@ -102,7 +102,8 @@ async function ask(page, text) {
     [W.botTurn, before],
     { timeout: ANSWER_TIMEOUT },
   );
-  return page.locator(W.botTurn).last();
+  // The turn that answered, by position: `.last()` would move on to later turns.
+  return page.locator(W.botTurn).nth(before);
 }
 
 function senderOf(page) {

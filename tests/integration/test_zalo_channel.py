@@ -100,13 +100,14 @@ def test_answering_a_number_picks_the_numbered_option(zalo, tables):
 
 
 def test_a_long_answer_is_split_under_zalos_limit(zalo, tables):
+    # The advisor's short block (issue 14) fits one message; with the personal-data notice
+    # that ends a first turn, the turn is longer than one Zalo message.
     user = new_sender("u-long")
-    zalo.ask(user, "xin chào")  # past the first turn, which ends with the personal-data notice
     texts = zalo.ask(user, "nhà tôi hộ cận nghèo muốn vay nuôi bò, có được không?")
-    assert sum(len(t) for t in texts) > TEXT_LIMIT, "this answer is meant to be longer than one message"
+    assert sum(len(t) for t in texts) > TEXT_LIMIT, "this turn is meant to be longer than one message"
     assert len(texts) >= 2 and all(len(t) <= TEXT_LIMIT for t in texts)
-    assert tables.programmes["ho_can_ngheo"]["name"] in texts[0] + texts[1]
-    assert SOURCE_PREFIX in texts[-1]
+    assert tables.programmes["ho_can_ngheo"]["name"] in texts[0]
+    assert SOURCE_PREFIX in " ".join(texts[:-1]) and "dữ liệu cá nhân" in texts[-1]
 
 
 def test_personal_numbers_are_masked_before_the_tracker_store(zalo):
