@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from functools import cache, partial
+from typing import Any, Callable, Dict, List, Optional
 
 from bot.channels.guard import EMPTY_REPLY
 from bot.lexicon import load_lexicon
@@ -198,7 +199,8 @@ class Answerer:
         if proposal is not None:
             return proposal
         retrieval = self.retriever.search(question)
-        several = self._each_question(question)
+        parts_found = cache(partial(self._parts_found, question))  # a long message's questions, searched once
+        several = self._each_question(question, parts_found)
         if several is not None:
             several.retrieval = retrieval
             return several
@@ -208,7 +210,7 @@ class Answerer:
             answer.confidence, answer.retrieval = self._confidence(best_faq), retrieval
             answer.reason = self._why(best_faq)
             return answer
-        by_parts = self._by_parts(question)
+        by_parts = self._by_parts(parts_found())
         if by_parts is not None:
             by_parts.retrieval = retrieval
             return by_parts
@@ -299,7 +301,7 @@ class Answerer:
         answer.reason = f"long message, nearest entry clearly ahead (margin {best.fused - runner_up:.3f}): {self._why(best)}"
         return answer
 
-    def _each_question(self, message: str) -> Optional[Answer]:
+    def _each_question(self, message: str, parts_found: Callable[[], List[Hit]]) -> Optional[Answer]:
         """A message asking two things ("hộ nghèo vay tối đa bao nhiêu, bao lâu phải trả?"):
         each clause of a short one searched alone, kept to the group the message names; each
         question of a long one with the words before it. None unless two different entries
@@ -308,7 +310,7 @@ class Answerer:
         if len(parts) < 2:
             return None
         if len(message.split()) >= MIN_WORDS:  # a story: each question with the words before it
-            found = self._parts_found(message)
+            found = parts_found()
             return self._combined(found, "questions of a long message") if len(found) >= 2 else None
         named = set(programmes_named(message))
         found: List[Hit] = []
@@ -319,8 +321,11 @@ class Answerer:
             if _COMPARISON_RE.match(fold(part.question)):
                 continue  # "…, có bằng hộ cận nghèo không?" compares; it asks nothing new
             missing = [] if _group_words(part.question) else _group_words(message)
-            alone = {h.faq.id for h in self.retriever.search(part.question, top=30).faq}
-            hit = next((h for h in self.retriever.search(" ".join([*missing, part.question]), top=10).faq
+            alone_hits = self.retriever.search(part.question, top=30).faq
+            alone = {h.faq.id for h in alone_hits}
+            grouped = (self.retriever.search(" ".join([*missing, part.question]), top=10).faq if missing
+                       else alone_hits[:10])  # the same query: its first ten (``top`` only truncates)
+            hit = next((h for h in grouped
                         if h.faq.id in alone and h.faq.topic != "out_of_scope" and all(f.faq.id != h.faq.id for f in found)
                         and self._confident(h, "faq")
                         and (not named or not h.faq.programmes or named & set(h.faq.programmes))), None)
@@ -336,10 +341,9 @@ class Answerer:
                       answer_id=answers[0].answer_id, confidence=min(self._confidence(h) for h in found),
                       reason=f"{what}: " + "; ".join(self._why(h) for h in found))
 
-    def _by_parts(self, message: str) -> Optional[Answer]:
+    def _by_parts(self, found: List[Hit]) -> Optional[Answer]:
         """A long message answered question by question, in order, each searched with the
         words before it (the whole story embeds as the story, not as the question)."""
-        found = self._parts_found(message)
         return self._combined(found, "questions of a long message") if found else None
 
     def _parts_found(self, message: str) -> List[Hit]:
