@@ -17,10 +17,12 @@ from typing import Any, Callable, Dict, List, Optional
 from bot.channels.guard import EMPTY_REPLY
 from bot.lexicon import load_lexicon
 from bot.vietnamese import fold, has_diacritics, nfc
-from knowledge.black_credit import speaks_of_informal_lending
+from knowledge.black_credit import names_loan_shark, speaks_of_informal_lending
 from knowledge.corpus import FaqEntry
 from knowledge.eligibility import ENTITY_PROGRAMME, persons_named, programmes_named, tiers_denied
 from knowledge.legal_loan_cost import loan_cost
+from knowledge.key_figures import key_figures
+from knowledge.letter_reader import Matter, programmes_of, read_letter
 from knowledge.lexical import analyze
 from knowledge.message_parts import MIN_WORDS, asked_parts, question_focus
 from knowledge.petitions import is_petition, petition_subject
@@ -40,6 +42,8 @@ CHECK_FIGURES_NOTE = (
 LAW_FIGURES_NOTE = "Số liệu theo văn bản pháp luật hiện hành; có thể thay đổi khi có văn bản mới."
 FIGURE_NOTES = (CHECK_FIGURES_NOTE, LAW_FIGURES_NOTE)  # the first one present wins when answers are joined
 NOT_THE_BANKS_TOPICS = {"black_credit", "out_of_scope"}
+# Answers on these topics, about one programme, end with its cap, rate and term if they did not say them.
+KEY_FIGURE_TOPICS = {"eligibility", "limits_terms", "rates", "collateral", "documents", "procedure", "where"}
 UNSURE_TEXT = (
     "Tôi chưa đủ chắc chắn để trả lời câu này nên không muốn trả lời đoán. "
     "Anh/chị vui lòng hỏi Tổ trưởng Tổ tiết kiệm và vay vốn ở thôn, xóm hoặc cán bộ Ngân hàng "
@@ -84,7 +88,8 @@ def about_credit(text: str) -> bool:
 _OTHER_SERVICES = re.compile(
     r"\b(ngan hang thuong mai|agribank|vietcombank|vietinbank|bidv|techcombank|sacombank|vpbank|mb ?bank|acb|tpbank"
     r"|shb|lpbank|hdbank|ocb|gui tiet kiem|so tiet kiem|the tin dung|the atm|bao hiem|tra gop (?:xe|dien thoai|tu lanh)"
-    r"|mua (?:xe(?: may)?|o to|dien thoai|tu lanh|ti ?vi|may giat) tra gop|chung khoan|co phieu|vang|bat dong san|so do cho|bao lanh cho)\b")
+    r"|mua (?:xe(?: may)?|o to|dien thoai|tu lanh|ti ?vi|may giat) tra gop|chung khoan|co phieu|vang|bat dong san|so do cho|bao lanh cho"
+    r"|muon (?:mot |cai |cuon )?so (?:do|hong)|so (?:do|hong) (?:cua \w+ )?(?:de|cho \w+) the chap)\b")
 _POLICY_BANK = re.compile(r"\b(chinh sach|nhcs|csxh|to tk|to tiet kiem|ho ngheo|can ngheo|thoat ngheo|sinh vien"
                           r"|tin dung den|vay nong|nang lai|app)\b")
 
@@ -178,7 +183,43 @@ class Answerer:
 
     def answer(self, question: str, previous_answer_id: Optional[str] = None,
                follow_up: bool = False) -> Answer:
-        """Answer a question; ``follow_up`` says NLU read it as "còn … thì sao?"."""
+        """Answer a question; ``follow_up`` says NLU read it as "còn … thì sao?". An answer
+        about one programme ends with that programme's key figures it did not give."""
+        answer = self._answer(question, previous_answer_id, follow_up)
+        entry = self.retriever.index.faq_by_id.get(answer.answer_id or "") if self.retriever.available else None
+        if answer.kind == "faq" and entry is not None and entry.topic in KEY_FIGURE_TOPICS:
+            programme = self._programme_of(entry, question)
+            if programme is not None:
+                self._add_key_figures(answer, programme)
+        return answer
+
+    @staticmethod
+    def _programme_of(entry: FaqEntry, message: str) -> Optional[str]:
+        """The one programme an answer is about: its entry's only one, or the one of its
+        programmes the message names."""
+        if len(entry.programmes) == 1:
+            return entry.programmes[0]
+        named = {p for p in programmes_of(message) if p in entry.programmes}
+        return named.pop() if len(named) == 1 else None
+
+    def _add_key_figures(self, answer: Answer, programme: str) -> None:
+        """Insert the key-figures line after the answer's own text (before the question
+        understood and the figures note), and cite its figures."""
+        found = key_figures(self.tables, programme, answer.text)
+        if found is None:
+            return
+        line, figures = found
+        text = answer.text
+        notes = [text.find(f"\n{note}") for note in (UNDERSTOOD_AS.split("{")[0], *FIGURE_NOTES) if f"\n{note}" in text]
+        cut = min(notes) if notes else len(text)
+        text = f"{text[:cut]}\n{line}{text[cut:]}"
+        if not any(f"\n{note}" in text for note in FIGURE_NOTES):
+            text = f"{text}\n{CHECK_FIGURES_NOTE}"
+        answer.text = text
+        answer.sources = _cite_once([*answer.sources, *(part for f in figures for part in split_citations(f.citation()))])
+        answer.reason = f"{answer.reason}; key figures of {programme}"
+
+    def _answer(self, question: str, previous_answer_id: Optional[str], follow_up: bool) -> Answer:
         question = nfc(question).strip()
         letters = [ch for ch in question if ch.isalpha()]
         if not letters:
@@ -219,8 +260,9 @@ class Answerer:
             answer = self._from_passage(best_passage, question)
             answer.retrieval = retrieval
             return answer
-        nearest = self._clear_nearest(question, retrieval)
+        nearest = self._clear_nearest(question, retrieval) or self._read_letter(question)
         if nearest is not None:
+            nearest.retrieval = retrieval
             return nearest
         suggestions = [hit.faq.question for hit in retrieval.faq[:3]
                        if hit.faq is not None and self._confident(hit, "suggest")]
@@ -300,6 +342,47 @@ class Answerer:
         answer.confidence, answer.retrieval = self._confidence(best), retrieval
         answer.reason = f"long message, nearest entry clearly ahead (margin {best.fused - runner_up:.3f}): {self._why(best)}"
         return answer
+
+    def _read_letter(self, message: str) -> Optional[Answer]:
+        """A long letter no entry is near: the entries of the matters it raises, for the
+        programme it concerns (knowledge/letter_reader.py), each searched by its short
+        question; the question understood is named at the end. None when the letter raises
+        no known matter or no entry of that programme answers it."""
+        if len(message.split()) < int(self.thresholds.get("long_message_words", 15)):
+            return None
+        if about_other_services(message) or names_loan_shark(message):
+            return None  # a relative's bank loan, a loan shark's loan: not a policy loan's matter
+        reading = read_letter(message)
+        found: List[FaqEntry] = []
+        for matter in reading.matters:
+            entry = self._entry_for(matter, reading.programmes, exclude={e.id for e in found})
+            if entry is not None:
+                found.append(entry)
+        if not found:
+            return None
+        answers = [self.from_faq(entry) for entry in found]
+        understood = UNDERSTOOD_AS.format(question=found[0].question)
+        return Answer("faq", _joined(answers, before_note=understood),
+                      _cite_once([source for a in answers for source in a.sources]),
+                      answer_id=found[0].id, confidence=0.0,
+                      reason=f"letter read as {', '.join(m.name for m in reading.matters)} about "
+                             f"{', '.join(reading.programmes) or 'no named programme'}: "
+                             + ", ".join(e.id for e in found))
+
+    def _entry_for(self, matter: Matter, programmes: List[str], exclude: set) -> Optional[FaqEntry]:
+        """The entry answering a matter for the programmes named: from its listed entries
+        (the first about a named programme, else the general last one), or the first entry
+        of its topics about a named programme that its short question finds."""
+        by_id = self.retriever.index.faq_by_id
+        if matter.entries:
+            listed = [by_id[i] for i in matter.entries if i in by_id and i not in exclude]
+            return next((e for e in listed if set(programmes) & set(e.programmes)), listed[-1] if listed else None)
+        for programme in programmes:
+            name = str((self.tables.programmes.get(programme) or {}).get("short_name") or "")
+            for hit in self.retriever.search(f"{matter.query} {name}", top=10).faq:
+                if hit.faq.topic in matter.topics and programme in hit.faq.programmes and hit.faq.id not in exclude:
+                    return hit.faq
+        return None
 
     def _each_question(self, message: str, parts_found: Callable[[], List[Hit]]) -> Optional[Answer]:
         """A message asking two things ("hộ nghèo vay tối đa bao nhiêu, bao lâu phải trả?"):

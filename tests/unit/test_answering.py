@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from knowledge.answering import OUT_OF_SCOPE_TEXT, SOURCE_PREFIX, Answerer, trim_to_answer
+from knowledge.answering import CHECK_FIGURES_NOTE, OUT_OF_SCOPE_TEXT, SOURCE_PREFIX, Answerer, trim_to_answer
 from knowledge.corpus import load_faq
 from knowledge.retriever import Retriever
 from knowledge.tables import PolicyTables, split_citations
@@ -193,3 +193,44 @@ def test_a_kind_of_person_gets_the_programme_for_that_person(answerer, question,
 def test_a_stated_fact_outside_a_programmes_window_gets_no(answerer):
     answer = answerer.answer("Tôi ra tù được 10 năm rồi, có vay vốn theo chương trình người chấp hành xong án phạt tù không?")
     assert answer.text.startswith("Không"), answer.text[:80]
+
+
+def test_a_long_letter_no_entry_is_near_is_answered_by_what_it_raises(answerer):
+    """A story embeds as the story: the matter it raises (a middleman's cut) and the
+    programme it names choose the entry, and the question understood is named."""
+    letter = ("Nhà tôi ở thôn xa, chồng ốm lâu năm. Cuối năm được tổ xét cho vay hộ nghèo 30 triệu để "
+              "nuôi dê, nhưng ông cán bộ thôn cầm sổ đi nhận hộ rồi chỉ đưa lại 27 triệu, bảo là trừ tiền "
+              "công đi lại.")
+    answer = answerer.answer(letter)
+    assert answer.answer_id == "vay-von-co-mat-phi-khong", answer.reason
+    assert answer.reason.startswith("letter read as fee_or_bribe")
+    assert "Tôi hiểu anh/chị hỏi" in answer.text
+
+
+def test_a_long_letter_about_a_student_loan_gets_the_student_entry(answerer):
+    letter = ("Năm nay con tôi lên năm thứ hai cao đẳng, nhà là hộ cận nghèo, hồ sơ đã nộp từ đầu kỳ "
+              "và trường cũng xác nhận đầy đủ rồi mà tới giờ vẫn chưa nhận được tiền vay, học phí thì sắp "
+              "phải nộp.")
+    answer = answerer.answer(letter)
+    assert answer.answer_id == "sinh-vien-chua-duoc-giai-ngan", answer.reason
+
+
+def test_a_loan_sharks_debt_is_not_read_as_a_policy_loan(answerer):
+    letter = ("Chồng tôi vay nóng 50 triệu của một người trong xóm, lãi ngày, giờ không trả được nợ nữa, "
+              "họ ngày nào cũng đến chửi bới hăm dọa, gia hạn thêm cũng không chịu.")
+    answer = answerer.answer(letter)
+    assert not answer.reason.startswith("letter read"), answer.reason
+
+
+def test_an_answer_about_one_programme_ends_with_the_figures_it_did_not_give(answerer):
+    answer = answerer.answer("Hộ nghèo được vay tối đa bao nhiêu?")
+    assert answer.answer_id == "muc-vay-ho-ngheo"
+    own, summary = answer.text.split("\nTóm tắt vay hộ nghèo: ")
+    assert "6,24%" in summary and "6,24%" not in own
+    assert "100 triệu" in own and "100 triệu" not in summary
+    assert answer.text.endswith(CHECK_FIGURES_NOTE)
+
+
+def test_an_out_of_scope_answer_gets_no_figures(answerer):
+    answer = answerer.answer("Gửi tiết kiệm ở ngân hàng nào được lãi cao nhất?")
+    assert "Tóm tắt" not in answer.text

@@ -1,0 +1,59 @@
+"""The facets of a long letter: the matters it raises and the programmes it concerns."""
+
+from __future__ import annotations
+
+from knowledge.corpus import load_faq
+from knowledge.letter_reader import _load, programmes_of, read_letter
+
+
+def names(text: str):
+    return [m.name for m in read_letter(text).matters]
+
+
+def test_every_entry_and_topic_a_matter_names_exists():
+    faq = {entry.id: entry for entry in load_faq()}
+    topics = {entry.topic for entry in faq.values()}
+    matters, programmes = _load()
+    for matter in matters:
+        assert matter.entries or matter.topics, matter.name
+        assert all(i in faq for i in matter.entries), matter.name
+        assert set(matter.topics) <= topics, matter.name
+        assert matter.needs_programme == bool(matter.topics), matter.name
+    assert programmes
+
+
+def test_a_fee_kept_by_a_middleman_is_read_as_a_fee():
+    letter = ("Tháng trước nhà tôi được xét vay 20 triệu hộ nghèo, nhưng người làm hồ sơ giúp "
+              "giữ lại 2 triệu, bảo là tiền công chạy thủ tục. Như vậy có đúng không?")
+    assert names(letter)[0] == "fee_or_bribe"
+    assert programmes_of(letter) == ["ho_ngheo"]
+
+
+def test_a_question_sentence_decides_before_the_story():
+    letter = ("Năm ngoái bão lũ cuốn mất hết đàn vịt nhà tôi, vốn vay hộ cận nghèo 40 triệu. "
+              "Nay sắp đến hạn, tôi xin gia hạn được không?")
+    reading = read_letter(letter)
+    assert [m.name for m in reading.matters] == ["cannot_repay"]
+    assert reading.asked
+    assert reading.programmes == ["ho_can_ngheo"]
+
+
+def test_a_story_without_a_question_gives_its_problems_first():
+    letter = ("Gia đình tôi là hộ nghèo, vay ngân hàng chính sách 50 triệu nuôi lợn với lãi suất ưu đãi. "
+              "Đợt dịch vừa rồi lợn chết hết, giờ chẳng còn gì.")
+    assert names(letter) == ["disaster_or_loss", "rate"]
+
+
+def test_a_figure_is_not_read_without_a_programme():
+    assert names("Tôi muốn hỏi lãi suất bây giờ là bao nhiêu vì hàng xóm nói khác nhau quá, ai cũng bảo mình đúng") == []
+
+
+def test_losing_a_job_is_not_a_death():
+    letter = "Con tôi mất việc ở công ty từ tháng trước, giờ muốn vay vốn để về quê nuôi bò thì làm sao?"
+    assert "borrower_died" not in names(letter)
+
+
+def test_the_purpose_comes_before_the_household_tier():
+    letter = "Nhà tôi là hộ cận nghèo, con gái đang học năm thứ hai đại học thì bị cắt khoản vay, phải làm sao?"
+    assert programmes_of(letter)[0] == "hssv"
+    assert names(letter) == ["cut_or_refused"]
