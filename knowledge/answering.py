@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, List, Optional
 from bot.channels.guard import EMPTY_REPLY
 from bot.lexicon import load_lexicon
 from bot.vietnamese import fold, has_diacritics, nfc
-from knowledge.black_credit import names_loan_shark, speaks_of_informal_lending
+from knowledge.black_credit import names_loan_shark, names_policy_lender, speaks_of_informal_lending
 from knowledge.corpus import FaqEntry
 from knowledge.eligibility import ENTITY_PROGRAMME, persons_named, programmes_named, tiers_denied
 from knowledge.legal_loan_cost import loan_cost
@@ -87,8 +87,9 @@ def about_credit(text: str) -> bool:
 # scope (not "not sure"), unless it also speaks of the bank for social policies or a policy loan.
 _OTHER_SERVICES = re.compile(
     r"\b(ngan hang thuong mai|agribank|vietcombank|vietinbank|bidv|techcombank|sacombank|vpbank|mb ?bank|acb|tpbank"
-    r"|shb|lpbank|hdbank|ocb|gui tiet kiem|so tiet kiem|the tin dung|the atm|bao hiem|tra gop (?:xe|dien thoai|tu lanh)"
+    r"|shb|lpbank|hdbank|ocb|gui tiet kiem|so tiet kiem|the tin dung|the atm|tra gop (?:xe|dien thoai|tu lanh)"
     r"|mua (?:xe(?: may)?|o to|dien thoai|tu lanh|ti ?vi|may giat) tra gop|chung khoan|co phieu|vang|bat dong san|so do cho|bao lanh cho"
+    r"|bao hiem (?:y te|xa hoi|nhan tho|xe|that nghiep|suc khoe)|(?:mua|dong|goi|the) bao hiem"
     r"|muon (?:mot |cai |cuon )?so (?:do|hong)|so (?:do|hong) (?:cua \w+ )?(?:de|cho \w+) the chap)\b")
 _POLICY_BANK = re.compile(r"\b(chinh sach|nhcs|csxh|to tk|to tiet kiem|ho ngheo|can ngheo|thoat ngheo|sinh vien"
                           r"|tin dung den|vay nong|nang lai|app)\b")
@@ -350,9 +351,11 @@ class Answerer:
         no known matter or no entry of that programme answers it."""
         if len(message.split()) < int(self.thresholds.get("long_message_words", 15)):
             return None
-        if about_other_services(message) or names_loan_shark(message):
-            return None  # a relative's bank loan, a loan shark's loan: not a policy loan's matter
-        reading = read_letter(message)
+        if about_other_services(message):
+            return None  # a relative's bank loan on one's land title is not ours
+        informal = names_loan_shark(message) or (speaks_of_informal_lending(message) and not names_policy_lender(message)
+                                                  and not programmes_of(message))
+        reading = read_letter(message, "black_credit" if informal else "policy")
         found: List[FaqEntry] = []
         for matter in reading.matters:
             entry = self._entry_for(matter, reading.programmes, exclude={e.id for e in found})
@@ -461,6 +464,9 @@ class Answerer:
         entry = self.retriever.index.faq_by_id.get(answer.answer_id or "")
         if entry is not None and entry.topic == "black_credit":
             return answer
+        letter = self._read_letter(message)
+        if letter is not None and self.retriever.index.faq_by_id[letter.answer_id].topic == "black_credit":
+            return letter  # what the story raises (a relative's debt, interest paid, threats)
         if not speaks_of_informal_lending(message):
             # Read as a victim's message but about no loan shark (a middleman kept part of a
             # policy loan, a student loan was cut): its own answer, even "not sure", since the

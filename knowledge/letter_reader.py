@@ -40,6 +40,7 @@ class Matter:
     needs_programme: bool = False  # a figure or a condition: no answer without the programme
     entries: Tuple[str, ...] = ()  # FAQ ids, most specific first, the general one last
     topics: Tuple[str, ...] = ()  # or: the named programme's entry in these topics
+    domain: str = "policy"  # "black_credit": read only in a letter about an informal loan
 
     def raised_in(self, folded: str) -> int:
         """Where the matter is first raised in the folded text, or -1."""
@@ -64,7 +65,7 @@ def _load(path: Path = SETTINGS_PATH) -> Tuple[Tuple[Matter, ...], Dict[str, Tup
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     matters = tuple(Matter(str(m["name"]), str(m["query"]), tuple(re.compile(c) for c in m["cues"]),
                            bool(m.get("needs_programme", False)), tuple(m.get("entries") or ()),
-                           tuple(m.get("topics") or ())) for m in raw["matters"])
+                           tuple(m.get("topics") or ()), str(m.get("domain") or "policy")) for m in raw["matters"])
     programmes = {str(k): tuple(re.compile(c) for c in v) for k, v in (raw.get("programmes") or {}).items()}
     return matters, programmes
 
@@ -82,12 +83,13 @@ def programmes_of(text: str) -> List[str]:
     return list(dict.fromkeys([*persons_named(text), *purposes, *extra, *tiers]))
 
 
-def read_letter(text: str) -> Reading:
+def read_letter(text: str, domain: str = "policy") -> Reading:
     """The matters a letter raises and the programmes it concerns.
 
     Matters raised in a sentence that asks come first, in the order asked; the others
-    follow in the order of the settings file (problems before figures)."""
-    matters, _ = _load()
+    follow in the order of the settings file (problems before figures). ``domain`` is
+    "black_credit" for a letter about a loan shark's or an app's loan."""
+    matters = tuple(m for m in _load()[0] if m.domain == domain)
     asked_text = " | ".join(fold(part.question) for part in asked_parts(text, min_words=0))
     asked = sorted((m for m in matters if m.raised_in(asked_text) >= 0), key=lambda m: m.raised_in(asked_text))
     folded = fold(text)

@@ -216,10 +216,12 @@ def test_a_long_letter_about_a_student_loan_gets_the_student_entry(answerer):
 
 
 def test_a_loan_sharks_debt_is_not_read_as_a_policy_loan(answerer):
+    """"không trả được nợ" about a loan shark's loan is no policy-loan extension: the
+    letter's black-credit matter (threats) answers."""
     letter = ("Chồng tôi vay nóng 50 triệu của một người trong xóm, lãi ngày, giờ không trả được nợ nữa, "
               "họ ngày nào cũng đến chửi bới hăm dọa, gia hạn thêm cũng không chịu.")
     answer = answerer.answer(letter)
-    assert not answer.reason.startswith("letter read"), answer.reason
+    assert answer.answer_id == "bi-de-doa-doi-no", answer.reason
 
 
 def test_an_answer_about_one_programme_ends_with_the_figures_it_did_not_give(answerer):
