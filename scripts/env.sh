@@ -20,6 +20,10 @@ export LOCK_DB="${LOCK_DB:-$(dirname "$TRACKER_DB")/locks.db}"
 #   staff tools drop the search model after 2 idle minutes instead of 10; it costs
 #   throughput (measured figures in the README).
 export SERVER_PROFILE="${SERVER_PROFILE:-standard}"
+# RASA_STOCK=1 (plain `rasa run`, scripts/start.sh): one worker unless SANIC_WORKERS is
+# set, since stock Sanic workers stopped while loading the model go on running
+# (bot/patches/workers_stop_with_server.py).
+if [ "${RASA_STOCK:-0}" = 1 ]; then export SANIC_WORKERS="${SANIC_WORKERS:-1}"; fi
 case "$SERVER_PROFILE" in
   standard) export SANIC_WORKERS="${SANIC_WORKERS:-2}" ;;
   small) export SANIC_WORKERS="${SANIC_WORKERS:-1}" STAFF_KNOWLEDGE_IDLE_SECONDS="${STAFF_KNOWLEDGE_IDLE_SECONDS:-120}" ;;

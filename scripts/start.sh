@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up (if needed) and start the bot: action server on :5055, Rasa with the REST
 # channel on :5005. Ctrl-C stops both. Chat in the terminal with scripts/chat.sh.
+# RASA_STOCK=1 runs plain `rasa run` instead of Rasa with the serving patches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # SKIP_SETUP=1 starts from what set-up built (the benchmark times this as cold start).
@@ -29,7 +30,19 @@ STAFF_PID=$!
 trap 'kill $ACTIONS_PID $STAFF_PID 2>/dev/null || true' EXIT INT TERM
 echo "[start] action server on :$ACTION_PORT (pid $ACTIONS_PID); staff app on :$ADMIN_PORT (pid $STAFF_PID); Rasa on :$RASA_PORT" >&2
 echo "[start] web chat: http://localhost:$RASA_PORT/webhooks/web/" >&2
-# The API token is read by bot.serve from $RASA_API_TOKEN_FILE, not passed here (ps shows arguments).
-.venv/rasa/bin/python -m bot.serve run --enable-api --cors "*" --port "$RASA_PORT" \
-  --model "$(.venv/rasa/bin/python -c 'from bot.train_if_changed import current_model; print(current_model())')" \
-  --credentials "$CREDENTIALS" --endpoints endpoints.yml --log-file "$LOG_DIR/rasa.log"
+MODEL="$(.venv/rasa/bin/python -c 'from bot.train_if_changed import current_model; print(current_model())')"
+if [ "${RASA_STOCK:-0}" = 1 ]; then
+  # Plain `rasa run`, none of the serving patches (bot/patches; README, "Serving patches"),
+  # to rule them out: same model, endpoints, credentials and channels. Rasa's HTTP API
+  # (/model/parse, trackers) stays off, because plain `rasa run` takes its token only on
+  # the command line, which `ps` shows to every user; the staff answer check then shows
+  # no intent. One worker unless SANIC_WORKERS is set (scripts/env.sh).
+  echo "[start] RASA_STOCK=1: plain rasa run without the serving patches ($SANIC_WORKERS worker(s), HTTP API off)" >&2
+  .venv/rasa/bin/rasa run --cors "*" --port "$RASA_PORT" --model "$MODEL" \
+    --credentials "$CREDENTIALS" --endpoints endpoints.yml --log-file "$LOG_DIR/rasa.log"
+else
+  # The serving patches (bot/patches), then Rasa. The API token is read by bot.serve from
+  # $RASA_API_TOKEN_FILE, not passed here (ps shows arguments).
+  .venv/rasa/bin/python -m bot.serve run --enable-api --cors "*" --port "$RASA_PORT" --model "$MODEL" \
+    --credentials "$CREDENTIALS" --endpoints endpoints.yml --log-file "$LOG_DIR/rasa.log"
+fi

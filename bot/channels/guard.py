@@ -33,11 +33,9 @@ from bot.vietnamese import nfc
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
-# Rasa must answer (or the citizen hears "busy") within this many seconds.
+# Rasa must answer (or the citizen hears "busy") within this many seconds. (How long Rasa
+# itself waits for the action server is a serving patch: bot/patches/action_server_timeout.py.)
 ANSWER_DEADLINE_SECONDS = float(os.environ.get("ANSWER_DEADLINE_SECONDS", "4.5"))
-# Rasa waits 5 minutes for the action server by default, holding the conversation's
-# lock all that time; a hung action server should free it much sooner.
-ACTION_SERVER_TIMEOUT_SECONDS = float(os.environ.get("ACTION_SERVER_TIMEOUT_SECONDS", "20"))
 
 CUT_NOTICE = (
     "Tin nhắn của anh/chị rất dài nên tôi chỉ đọc {limit} ký tự đầu. "
@@ -193,7 +191,6 @@ class MessageGuard:
     def __init__(self, limiter: Optional[RateLimiter] = None, max_chars: int = MAX_MESSAGE_CHARS) -> None:
         self.limiter = limiter or RateLimiter.shared()
         self.max_chars = max_chars
-        _shorten_action_server_timeout()
 
     def screen(self, raw: Union[str, bytes, None], sender_id: str) -> Screened:
         if not self.limiter.allow(sender_id):
@@ -256,15 +253,6 @@ async def answer(
 
 def _after(screened: Screened, sender_id: str) -> List[Dict[str, Any]]:
     return [{"recipient_id": sender_id, "text": text} for text in screened.after]
-
-
-def _shorten_action_server_timeout() -> None:
-    """Rasa 3.6 has no setting for it: its remote-action module reads this constant per call."""
-    try:
-        import rasa.core.actions.action as rasa_action
-    except ImportError:  # the guard's logic is also used (and tested) without Rasa
-        return
-    rasa_action.DEFAULT_REQUEST_TIMEOUT = ACTION_SERVER_TIMEOUT_SECONDS  # type: ignore[attr-defined]
 
 
 def _log_late_failure(task: "asyncio.Future[Any]") -> None:

@@ -81,6 +81,10 @@ class BotServers:
     action_token: str = ACTION_TOKEN
     credentials: str = "credentials.yml"  # e.g. a file that adds the Zalo channel
     staff_port: int = field(default_factory=free_port)
+    # Plain `rasa run` without the serving patches (bot/patches), as `RASA_STOCK=1 make start`
+    # runs it: no HTTP API (its token would be on the command line), only the channels.
+    # RASA_STOCK=1 in the tests' environment makes it the default (the channel tests on stock Rasa).
+    stock: bool = field(default_factory=lambda: os.environ.get("RASA_STOCK", "0") == "1")
 
     @property
     def rest_url(self) -> str:
@@ -129,17 +133,23 @@ class BotServers:
         )
         wait_until(f"http://127.0.0.1:{self.action_port}/health", 120, self.processes["actions"], log)
 
-    def start_rasa(self, model: Optional[Path] = None) -> None:
-        log = self.workdir / "rasa.log"
+    def start_rasa(self, model: Optional[Path] = None, wait: bool = True) -> None:
+        log = self.workdir / ("rasa-stock.log" if self.stock else "rasa.log")
+        served = [str(RASA_BIN / "rasa"), "run"] if self.stock else \
+            [str(RASA_BIN / "python"), "-m", "bot.serve", "run", "--enable-api"]
         command: List[str] = [
-            str(RASA_BIN / "python"), "-m", "bot.serve", "run", "--enable-api", "--cors", "*",
-            "--port", str(self.rasa_port),
+            *served, "--cors", "*", "--port", str(self.rasa_port),
             "--model", str(model or current_model()), "--credentials", self.credentials,
             "--endpoints", "endpoints.yml",
         ]
         self.processes["rasa"] = subprocess.Popen(
             command, cwd=ROOT, env=self.env(), stdout=log.open("ab"), stderr=subprocess.STDOUT,
         )
+        if wait:
+            self.wait_for_rasa()
+
+    def wait_for_rasa(self) -> None:
+        log = self.workdir / ("rasa-stock.log" if self.stock else "rasa.log")
         wait_until(f"http://127.0.0.1:{self.rasa_port}/", 240, self.processes["rasa"], log)
 
     def start_staff_app(self) -> None:

@@ -1,4 +1,4 @@
-"""A model built for prediction (bot.serve.load_models_for_prediction) parses exactly as
+"""A model built for prediction (bot/patches/fast_model_load.py) parses exactly as
 Rasa's own load, which fits one training step first (issue 18: faster, smaller start)."""
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PARSE = """
 import asyncio, json, os, sys, yaml
 os.environ["RASA_FAST_LOAD"] = "1" if sys.argv[1] == "fast" else "0"
-import bot.serve as serve
-serve.apply()  # as served: every shortcut of bot.serve, with or without the prediction-only load
+import bot.patches as patches
+patches.apply()  # as served: every serving patch, with or without the prediction-only load
 from rasa.core.agent import Agent
 agent = Agent.load(sys.argv[2])
 texts = []

@@ -1,4 +1,4 @@
-"""The sequential graph runner predicts exactly what Rasa's dask runner predicts."""
+"""The sequential graph runner (bot/patches/graph_without_dask.py) predicts exactly what Rasa's dask runner predicts."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.graph_runner import SequentialGraphRunner
+from bot.patches.graph_without_dask import SequentialGraphRunner
 from bot.train_if_changed import current_model
 
 MESSAGES = ["lai suat ho ngheo bao nhieu", "Nhà tôi cận nghèo muốn vay nuôi bò", "chào bạn",

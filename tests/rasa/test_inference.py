@@ -1,4 +1,4 @@
-"""The NLU inference shortcuts give exactly Rasa's results."""
+"""The NLU inference patches (bot/patches/direct_graph_call.py, sparse_feature_join.py) give exactly Rasa's results."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import pytest
 import scipy.sparse as sp
 import tensorflow as tf
 
-from bot import inference
+from bot import patches
+from bot.patches.direct_graph_call import DirectGraphCall
+from bot.patches.sparse_feature_join import hstack
 
 
 @pytest.mark.parametrize("left_format, right_format", [("coo", "coo"), ("coo", "csr"), ("csr", "csr"), ("csc", "coo")])
@@ -16,7 +18,7 @@ def test_hstack_is_scipys(left_format, right_format, dtypes):
     rng = np.random.default_rng(7)
     left = sp.random(9, 300, density=0.05, format=left_format, dtype=dtypes[0], random_state=rng)
     right = sp.random(9, 41, density=0.2, format=right_format, dtype=dtypes[1], random_state=rng)
-    ours, theirs = inference.hstack(left, right), sp.hstack([left, right])
+    ours, theirs = hstack(left, right), sp.hstack([left, right])
     assert ours.format == theirs.format and ours.dtype == theirs.dtype and ours.shape == theirs.shape
     assert (ours != theirs).nnz == 0
     if ours.format == "coo":  # same entries in the same order
@@ -26,7 +28,7 @@ def test_hstack_is_scipys(left_format, right_format, dtypes):
 
 def test_hstack_refuses_mismatched_rows_like_scipy():
     with pytest.raises(ValueError):
-        inference.hstack(sp.coo_matrix((2, 3)), sp.coo_matrix((3, 3)))
+        hstack(sp.coo_matrix((2, 3)), sp.coo_matrix((3, 3)))
 
 
 def _graph() -> tf.types.experimental.GenericFunction:
@@ -42,7 +44,7 @@ def _graph() -> tf.types.experimental.GenericFunction:
 
 def test_direct_graph_call_returns_what_the_function_returns():
     function = _graph()
-    direct = inference.DirectGraphCall(function)
+    direct = DirectGraphCall(function)
     for rows in (1, 3, 7):
         batch = (np.arange(rows * 2, dtype=np.float64).reshape(rows, 2), np.ones(rows, dtype=np.int64))
         ours, theirs = direct(batch), function(batch)
@@ -52,7 +54,7 @@ def test_direct_graph_call_returns_what_the_function_returns():
 
 
 def test_an_input_outside_the_signature_gets_tensorflows_own_error():
-    direct = inference.DirectGraphCall(_graph())
+    direct = DirectGraphCall(_graph())
     direct((np.zeros((1, 2)), np.ones(1, dtype=np.int64)))
     with pytest.raises((ValueError, TypeError)):
         direct((np.zeros((1, 3)), np.ones(1, dtype=np.int64)))  # 3 features, the graph takes 2
@@ -69,8 +71,7 @@ def test_diet_ranks_intents_exactly_as_through_tensorflows_call(monkeypatch):
     model = current_model()
     if model is None:
         pytest.skip("no trained model (scripts/setup.sh trains one)")
-    inference.call_prediction_graphs_directly()
-    inference.join_sparse_features_directly()
+    assert set(patches.apply(only=["direct_graph_call", "sparse_feature_join"], environ={}).values()) == {patches.APPLIED}
     agent = Agent.load(model)
     diet = next(node._component for node in agent.processor.graph_runner._instantiated_nodes.values()
                 if type(node._component).__name__ == "DIETClassifier")
@@ -82,7 +83,7 @@ def test_diet_ranks_intents_exactly_as_through_tensorflows_call(monkeypatch):
         return [loop.run_until_complete(agent.parse_message(m))["intent_ranking"] for m in messages]
 
     direct = rankings()
-    assert isinstance(diet.model._tf_predict_step, inference.DirectGraphCall)
+    assert isinstance(diet.model._tf_predict_step, DirectGraphCall)
     monkeypatch.setattr(RasaModel, "_rasa_predict", RasaModel._rasa_predict.rasa)
     diet.model._tf_predict_step = diet.model._tf_predict_step.function
     assert rankings() == direct

@@ -1,9 +1,11 @@
-"""The Rasa server fixes in bot/serve.py keep Rasa's behaviour."""
+"""The serving patches (bot/patches) keep Rasa's behaviour, and apply only where they were tested."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
+from pathlib import Path
 
 import pytest
 from jsonschema import ValidationError
@@ -13,9 +15,14 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from sqlalchemy.pool import SingletonThreadPool
 
-from bot import serve
+from bot import patches
+from bot.patches import action_result_schema
 
-serve.apply()
+# The patches whose equivalence is checked here (the model's are in test_inference.py,
+# test_graph_runner.py and test_fast_model_load.py; all of them end to end in
+# tests/integration/test_stock_rasa.py).
+TESTED_HERE = ["action_result_schema", "sqlite_wal", "event_lookup", "kept_alive_connections"]
+assert set(patches.apply(only=TESTED_HERE, environ={}).values()) == {patches.APPLIED}
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
 intents: [greet]
@@ -30,7 +37,7 @@ def test_a_valid_action_answer_passes_with_the_schema_compiled_once():
               "responses": [{"text": "Lãi suất 6,6%/năm"}]}
     assert action._validate_action_result(result)
     assert action._validate_action_result(result)
-    assert serve._action_result_validator.cache_info().misses == 1
+    assert action_result_schema._action_result_validator.cache_info().misses == 1
 
 
 def test_an_invalid_action_answer_still_fails_with_rasas_message():
@@ -114,16 +121,16 @@ RESULTS = [
 
 @pytest.mark.parametrize("result", RESULTS)
 def test_checking_events_one_by_one_gives_rasas_verdict(result):
-    assert serve.action_result_is_valid(result) == serve._action_result_validator().is_valid(result)
-    assert serve.action_result_is_valid(result) == serve._action_result_validator().is_valid(result)  # cached
+    assert action_result_schema.action_result_is_valid(result) == action_result_schema._action_result_validator().is_valid(result)
+    assert action_result_schema.action_result_is_valid(result) == action_result_schema._action_result_validator().is_valid(result)  # cached
 
 
 def test_the_verdicts_cover_both_outcomes():
-    assert {serve._action_result_validator().is_valid(r) for r in RESULTS} == {True, False}
+    assert {action_result_schema._action_result_validator().is_valid(r) for r in RESULTS} == {True, False}
 
 
 def test_the_api_token_comes_from_a_private_file_not_the_command_line(tmp_path, monkeypatch):
-    from bot.serve import api_token_from_file
+    from bot.serve import api_token_from_file  # not a patch: bot.serve's own
 
     token_file = tmp_path / "rasa_api_token"
     token_file.write_text("s3cret\n")
@@ -136,3 +143,76 @@ def test_the_api_token_comes_from_a_private_file_not_the_command_line(tmp_path, 
     token_file.unlink()
     with pytest.raises(SystemExit):
         api_token_from_file(["run", "--enable-api"])
+
+
+def test_every_patch_says_why_what_it_gained_and_where_it_was_tested():
+    for name in patches.PATCHES:
+        patch = patches.load(name)
+        for text in (patch.reason, patch.gain, patch.replaces):
+            assert isinstance(text, str) and text.strip() and "\n" not in text, name
+        assert patch.tested_on and all(isinstance(v, str) for v in patch.tested_on.values()), name
+        assert callable(patch.module.apply), name
+
+
+def test_the_package_docstring_lists_every_patch():
+    listed = re.findall(r"^\d+\. ``(\w+)``", patches.__doc__, re.MULTILINE)
+    assert listed == list(patches.PATCHES)
+
+
+def test_the_locked_versions_are_those_the_patches_were_tested_on():
+    """Upgrading a library in the lock file means re-testing (and re-dating) the patches on it."""
+    locked = {}
+    for line in (Path(__file__).resolve().parents[2] / "requirements" / "rasa.lock.txt").read_text().splitlines():
+        if "==" in line and not line.lstrip().startswith("#"):
+            name, _, version = line.split(";")[0].strip().partition("==")
+            locked[name.lower()] = version.split()[0]
+    for name in patches.PATCHES:
+        for distribution, tested in patches.load(name).tested_on.items():
+            assert locked.get(distribution.lower()) == tested, (name, distribution)
+
+
+def test_installed_versions_are_the_tested_ones_so_every_patch_applies_here():
+    assert "would NOT apply" not in patches.describe()
+
+
+def test_on_another_version_a_patch_is_left_out_with_a_warning(monkeypatch, caplog):
+    import rasa.core.actions.action as rasa_action
+
+    monkeypatch.setattr(rasa_action, "DEFAULT_REQUEST_TIMEOUT", 300)
+    monkeypatch.setenv("ACTION_SERVER_TIMEOUT_SECONDS", "7")
+    newer = {"rasa": "3.7.0"}.get
+    with caplog.at_level("WARNING", logger="bot.patches"):
+        outcome = patches.apply(only=["action_server_timeout"], version_of=newer, environ={})
+    assert outcome["action_server_timeout"].startswith("not applied: rasa 3.7.0 (tested on 3.6.21)")
+    assert rasa_action.DEFAULT_REQUEST_TIMEOUT == 300, "Rasa's own value stays"
+    assert "action_server_timeout not applied" in caplog.text and "3.7.0" in caplog.text
+    assert patches.apply(only=["action_server_timeout"], environ={}) == {"action_server_timeout": patches.APPLIED}
+    assert rasa_action.DEFAULT_REQUEST_TIMEOUT == 7.0
+
+
+def test_a_missing_library_leaves_its_patch_out():
+    assert patches.apply(only=["sparse_feature_join"], version_of=lambda _name: None, environ={})[
+        "sparse_feature_join"] == "not applied: rasa not installed (tested on 3.6.21), scipy not installed (tested on 1.10.1)"
+
+
+def test_the_environment_leaves_patches_out(monkeypatch):
+    import rasa.core.actions.action as rasa_action
+
+    monkeypatch.setattr(rasa_action, "DEFAULT_REQUEST_TIMEOUT", 300)
+    outcome = patches.apply(only=["action_server_timeout", "fast_model_load"],
+                            environ={"RASA_SKIP_PATCHES": "action_server_timeout", "RASA_FAST_LOAD": "0"})
+    assert not any(value == patches.APPLIED for value in outcome.values())
+    assert rasa_action.DEFAULT_REQUEST_TIMEOUT == 300
+    with pytest.raises(ValueError):
+        patches.apply(only=["no_such_patch"])
+
+
+def test_building_a_channel_guard_changes_nothing_in_rasa(monkeypatch):
+    """The action-server timeout is set by its patch, no longer by MessageGuard()'s constructor."""
+    import rasa.core.actions.action as rasa_action
+
+    from bot.channels.guard import MessageGuard, RateLimiter
+
+    monkeypatch.setattr(rasa_action, "DEFAULT_REQUEST_TIMEOUT", 300)
+    MessageGuard(RateLimiter(1.0, 1))
+    assert rasa_action.DEFAULT_REQUEST_TIMEOUT == 300

@@ -17,6 +17,11 @@ from typing import Any, Dict, List, Optional, Text, Tuple
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 
+REASON = "dask recomputed which nodes a prediction needs and scheduled them on every parse and action prediction"
+GAIN = "about a tenth of the Rasa server's CPU under load (py-spy, 10 users)"
+REPLACES = "rasa.core.processor.DaskGraphRunner (the name the processor loads models with)"
+TESTED_ON = {"rasa": "3.6.21", "dask": "2022.10.2"}
+
 Plan = List[Tuple[Text, Tuple[Text, ...]]]
 
 
@@ -68,3 +73,9 @@ class SequentialGraphRunner(DaskGraphRunner):
         except RuntimeError as error:
             raise GraphRunError("Error running runner.") from error
         return dict(values[target] for target in run_targets)
+
+
+def apply() -> None:
+    import rasa.core.processor as processor
+
+    processor.DaskGraphRunner = SequentialGraphRunner  # type: ignore[misc]
