@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache, partial
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from bot.channels.guard import EMPTY_REPLY
 from bot.lexicon import load_lexicon
@@ -312,7 +312,13 @@ class Answerer:
         subject = self._of_the_named_group(message, retrieval, "petition_subject")
         parts = [channel]
         reason = "petition: no FAQ entry near its subject"
-        if subject is not None and subject.faq.topic != "out_of_scope" and self._confident(subject, "petition_subject"):
+        # What it proposes to change ("nâng mức cho vay", "thủ tục rườm rà", "mở rộng đối
+        # tượng") names the rule to quote before the nearest entry does.
+        rules, why = self._letter_entries(message)
+        if rules:
+            parts[:0] = [self.from_faq(rule) for rule in rules[:1]]
+            reason = f"petition: {why}"
+        elif subject is not None and subject.faq.topic != "out_of_scope" and self._confident(subject, "petition_subject"):
             parts.insert(0, self.from_faq(subject.faq))
             reason = f"petition about {self._why(subject)}"
         prefix = PETITION_RULE_INTRO if len(parts) > 1 else ""
@@ -346,13 +352,23 @@ class Answerer:
 
     def _read_letter(self, message: str) -> Optional[Answer]:
         """A long letter no entry is near: the entries of the matters it raises, for the
-        programme it concerns (knowledge/letter_reader.py), each searched by its short
-        question; the question understood is named at the end. None when the letter raises
-        no known matter or no entry of that programme answers it."""
+        programme it concerns (knowledge/letter_reader.py); the question understood is
+        named at the end. None when the letter raises no known matter."""
         if len(message.split()) < int(self.thresholds.get("long_message_words", 15)):
             return None
+        found, why = self._letter_entries(message)
+        if not found:
+            return None
+        answers = [self.from_faq(entry) for entry in found]
+        understood = UNDERSTOOD_AS.format(question=found[0].question)
+        return Answer("faq", _joined(answers, before_note=understood),
+                      _cite_once([source for a in answers for source in a.sources]),
+                      answer_id=found[0].id, confidence=0.0, reason=why)
+
+    def _letter_entries(self, message: str) -> Tuple[List[FaqEntry], str]:
+        """The entries answering the matters a message raises, and why (for the officers)."""
         if about_other_services(message):
-            return None  # a relative's bank loan on one's land title is not ours
+            return [], ""  # a relative's bank loan on one's land title is not ours
         informal = names_loan_shark(message) or (speaks_of_informal_lending(message) and not names_policy_lender(message)
                                                   and not programmes_of(message))
         reading = read_letter(message, "black_credit" if informal else "policy")
@@ -361,31 +377,25 @@ class Answerer:
             entry = self._entry_for(matter, reading.programmes, exclude={e.id for e in found})
             if entry is not None:
                 found.append(entry)
-        if not found:
-            return None
-        answers = [self.from_faq(entry) for entry in found]
-        understood = UNDERSTOOD_AS.format(question=found[0].question)
-        return Answer("faq", _joined(answers, before_note=understood),
-                      _cite_once([source for a in answers for source in a.sources]),
-                      answer_id=found[0].id, confidence=0.0,
-                      reason=f"letter read as {', '.join(m.name for m in reading.matters)} about "
-                             f"{', '.join(reading.programmes) or 'no named programme'}: "
-                             + ", ".join(e.id for e in found))
+        why = (f"letter read as {', '.join(m.name for m in reading.matters)} about "
+               f"{', '.join(reading.programmes) or 'no named programme'}: " + ", ".join(e.id for e in found))
+        return found, why
 
     def _entry_for(self, matter: Matter, programmes: List[str], exclude: set) -> Optional[FaqEntry]:
-        """The entry answering a matter for the programmes named: from its listed entries
-        (the first about a named programme, else the general last one), or the first entry
-        of its topics about a named programme that its short question finds."""
-        by_id = self.retriever.index.faq_by_id
-        if matter.entries:
-            listed = [by_id[i] for i in matter.entries if i in by_id and i not in exclude]
-            return next((e for e in listed if set(programmes) & set(e.programmes)), listed[-1] if listed else None)
-        for programme in programmes:
+        """The entry answering a matter for the programmes named: the first entry of its
+        topics about a named programme that its short question finds; else from its listed
+        entries, the first about a named programme, else the general last one. A letter
+        listing three programmes or more ("hộ nghèo, cận nghèo, học sinh sinh viên…") is
+        about none of them in particular."""
+        programmes = programmes if len(programmes) < 3 else []
+        for programme in programmes if matter.topics else []:
             name = str((self.tables.programmes.get(programme) or {}).get("short_name") or "")
             for hit in self.retriever.search(f"{matter.query} {name}", top=10).faq:
                 if hit.faq.topic in matter.topics and programme in hit.faq.programmes and hit.faq.id not in exclude:
                     return hit.faq
-        return None
+        by_id = self.retriever.index.faq_by_id
+        listed = [by_id[i] for i in matter.entries if i in by_id and i not in exclude]
+        return next((e for e in listed if set(programmes) & set(e.programmes)), listed[-1] if listed else None)
 
     def _each_question(self, message: str, parts_found: Callable[[], List[Hit]]) -> Optional[Answer]:
         """A message asking two things ("hộ nghèo vay tối đa bao nhiêu, bao lâu phải trả?"):
@@ -433,11 +443,20 @@ class Answerer:
         return self._combined(found, "questions of a long message") if found else None
 
     def _parts_found(self, message: str) -> List[Hit]:
-        """The confident FAQ hit of each question of a long message, searched with its context."""
+        """The confident FAQ hit of each question of a long message, searched with its context.
+        A kind of person the message names ("cháu tôi đang thi hành án, khi ra tù muốn học
+        nghề") chooses among the answers: that person's programme before the purpose's."""
+        persons = persons_named(message)
+        names = [str((self.tables.programmes.get(p) or {}).get("short_name") or "") for p in persons]
         found: List[Hit] = []
         for part in asked_parts(message):
             hits = self.retriever.search(part.with_context).faq
-            if hits and self._confident(hits[0], "faq") and all(h.faq.id != hits[0].faq.id for h in found):
+            if persons:
+                own = [h for h in self.retriever.search(" ".join([*names, part.question]), top=10).faq
+                       if set(persons) & set(h.faq.programmes) and self._confident(h, "suggest")]
+                hits = own[:1] + hits if own and hits and not set(persons) & set(hits[0].faq.programmes) else hits
+            if hits and self._confident(hits[0], "faq" if not persons else "suggest") \
+                    and all(h.faq.id != hits[0].faq.id for h in found):
                 found.append(hits[0])
         return found
 
