@@ -44,6 +44,8 @@ LICENSED_NOTE = (
     "hỏi lại chính tổ chức đó về cách tính lãi, phí."
 )
 
+RESULT_PREFIX = "Lãi thật của khoản vay anh/chị kể: khoảng "  # the staff statistics read the rate after it
+CALCULATION_INTRO = "Cách tính:"
 CIVIL_CAP = "civil_interest_cap"
 CRIMINAL_THRESHOLD = "criminal_usury_threshold"
 
@@ -70,23 +72,27 @@ def assess(message: str, tables: PolicyTables) -> Optional[Assessment]:
     threshold = tables.figure("facts", CRIMINAL_THRESHOLD)
     cap_value, threshold_value = float(cap.value or 0.0), float(threshold.value or 0.0)
     rate = float(reading.annual_rate or 0.0)
-    lines = ["Tính thử khoản vay anh/chị kể:", *(f"- {step}" for step in reading.steps)]
+    lines: List[str] = []  # the result first: it is the answer; the arithmetic after it
     if rate > cap_value and _LICENSED.search(fold(nfc(message))):
-        lines.append(f"Kết quả: khoảng {fmt_percent(rate)}/năm.")
+        lines.append(f"{RESULT_PREFIX}{fmt_percent(rate)}/năm.")
         lines.append(LICENSED_NOTE.format(cap=cap.text))
     elif rate > threshold_value:
         times = f"{rate / cap_value:,.0f}".replace(",", ".")
         lines.append(
-            f"Kết quả: khoảng {fmt_percent(rate)}/năm, gấp {times} lần mức trần {cap.text} theo Bộ luật Dân sự "
+            f"{RESULT_PREFIX}{fmt_percent(rate)}/năm, gấp {times} lần mức trần {cap.text} theo Bộ luật Dân sự "
             f"và ở mức mà người cho vay có thể bị xử lý hình sự ({threshold.text}). Đây là dấu hiệu cho vay nặng lãi."
         )
     elif rate > cap_value:
         lines.append(
-            f"Kết quả: khoảng {fmt_percent(rate)}/năm, vượt mức trần {cap.text} theo Bộ luật Dân sự; "
+            f"{RESULT_PREFIX}{fmt_percent(rate)}/năm, vượt mức trần {cap.text} theo Bộ luật Dân sự; "
             "phần lãi vượt quá không có hiệu lực."
         )
     else:
-        lines.append(f"Kết quả: khoảng {fmt_percent(rate)}/năm, không vượt mức trần {cap.text} theo Bộ luật Dân sự.")
+        lines.append(f"{RESULT_PREFIX}{fmt_percent(rate)}/năm, không vượt mức trần {cap.text} theo Bộ luật Dân sự.")
+    steps = [step for step in reading.steps if "× 1 =" not in step]  # "38%/năm × 1" explains nothing
+    if steps:
+        lines.insert(1, CALCULATION_INTRO)
+        lines[2:2] = [f"- {step}" for step in steps]
     return Assessment("\n".join(lines), [cap.citation(), threshold.citation()], annual_rate=rate)
 
 

@@ -71,7 +71,7 @@ NO_TOPIC = "Không từ mục hỏi đáp"
 CRIMINAL_MARK = "có thể bị xử lý hình sự"
 VICTIM_INTENT = "black_credit_victim"
 BUSY_DEADLINE_SECONDS = float(os.environ.get("ANSWER_DEADLINE_SECONDS", "4.5"))
-_RATE = re.compile(r"Kết quả: khoảng ([\d.,]+)%/năm")
+_RATE = re.compile(r"(?:Kết quả|Lãi thật của khoản vay anh/chị kể): khoảng ([\d.,]+)%/năm")
 _AMOUNT = re.compile(r"(?:Nhận|Vay|vay|nhận) ([\d.]+) đồng")
 RATE_BANDS = ((100, 365, "100–365%/năm"), (365, 1000, "365–1.000%/năm"), (1000, 5000, "1.000–5.000%/năm"),
               (5000, float("inf"), "trên 5.000%/năm"))

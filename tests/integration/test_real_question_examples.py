@@ -37,7 +37,7 @@ def test_a_long_narrative_gets_the_answer_to_its_question(bot):
 
 def test_a_petition_gets_the_rule_in_force_and_who_decides(bot, tables):
     reply = first_reply(bot, "Cử tri đề nghị nâng mức cho vay hộ nghèo từ 30tr lên 50tr vì giá cả tăng")
-    assert NOT_SURE not in reply and "Tính thử khoản vay" not in reply  # the amounts are no loan-shark loan
+    assert NOT_SURE not in reply and "Lãi thật của khoản vay" not in reply  # the amounts are no loan-shark loan
     assert "100 triệu" in tables.figure("ho_ngheo", "cap").text and "100 triệu" in reply
     assert "Chỉ thị 39-CT/TW" in reply
 
@@ -90,7 +90,7 @@ def test_the_cost_of_a_legal_loan(bot):
 
 def test_the_calculator_reads_a_real_story(bot):
     reply = first_reply(bot, "Tôi vay qua app, nhận 1 triệu, một tuần sau phải trả 1,6 triệu, có đúng luật không?")
-    assert "Tính thử khoản vay" in reply and "%/năm" in reply and NOT_SURE not in reply
+    assert reply.startswith("Lãi thật của khoản vay anh/chị kể: khoảng") and NOT_SURE not in reply
 
 
 def test_no_harmful_yes_after_a_loan_shark_story(bot):
@@ -98,7 +98,7 @@ def test_no_harmful_yes_after_a_loan_shark_story(bot):
         bot, "Tôi vay nóng 5 triệu, sau 10 ngày phải trả 7 triệu, giờ họ gọi điện đe dọa",
         "nhà tôi là hộ cận nghèo, có vay ngân hàng chính sách để trả nợ được không",
         "vậy tôi có phải trả 7 triệu không")
-    assert "Tính thử khoản vay" in story
+    assert "Lãi thật của khoản vay" in story
     assert repay.startswith("Không") and "đúng mục đích" in repay and "Công an" in repay
     assert NOT_SURE not in seven and "không có hiệu lực" in seven
 

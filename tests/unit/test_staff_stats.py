@@ -38,8 +38,8 @@ def store(tmp_path, conversations: dict) -> Path:
 
 
 def test_outcomes_topics_ratings_and_black_credit_of_stored_turns(tmp_path):
-    calc = ("Tính thử khoản vay anh/chị kể:\n- Nhận 5.000.000 đồng, sau 7 ngày phải trả 15.000.000 đồng\n"
-            "Kết quả: khoảng 10.428,6%/năm, … ở mức mà người cho vay có thể bị xử lý hình sự (…).")
+    calc = ("Lãi thật của khoản vay anh/chị kể: khoảng 10.428,6%/năm, … ở mức mà người cho vay có thể bị xử lý "
+            "hình sự (…).\nCách tính:\n- Nhận 5.000.000 đồng, sau 7 ngày phải trả 15.000.000 đồng")
     db = store(tmp_path, {
         "web-a": [user(T0, "lãi suất hộ nghèo"), bot(T0 + 1, "6,24%/năm"), slot(T0 + 1, "answer_kind", "faq"),
                   slot(T0 + 1, "last_answer_id", "lai-suat-ho-ngheo"),
@@ -71,7 +71,7 @@ def test_outcomes_topics_ratings_and_black_credit_of_stored_turns(tmp_path):
 
 
 def test_loan_figures_and_grouping_without_embeddings():
-    assert loan_figures("Kết quả: khoảng 182,5%/năm, gấp 9 lần") == (182.5, None)
+    assert loan_figures("Kết quả: khoảng 182,5%/năm, gấp 9 lần") == (182.5, None)  # turns stored before 12/2026
     groups = group_questions(["Vay mua xe máy?", "vay mua xe may?", "Thời tiết?"], encode=None)
     assert [(g.example, g.count) for g in groups] == [("Vay mua xe máy?", 2), ("Thời tiết?", 1)]
 
