@@ -73,8 +73,11 @@ UNAVAILABLE_TEXT = (
 
 # Words of the bot's subject: a message with none of them and no FAQ entry near it is out of scope.
 # ("tiền" and "trả" alone are not: "tiền điện", "trả lời").
-_CREDIT_WORDS = re.compile(r"\b(vay|lai|no|tra (?:no|lai|tien|gop|dan|goc)|gop|von|ngan hang|nhcs|chinh sach|tin dung"
-                           r"|ngheo|to tk|tiet kiem|the chap|ho so|giai ngan|cho vay|muon|app|nang lai)\b")
+# Folded, "lãi"/"lại", "nợ"/"nó", "mượn"/"muốn" and "góp"/"góp ý" look alike: only the credit sense counts.
+_CREDIT_WORDS = re.compile(r"\b(vay|lai suat|tien lai|lai (?:ngay|thang|nam|cao|nang|gop)|(?:tra|dong|chiu|an) lai"
+                           r"|tra (?:no|tien|gop|dan|goc)|(?:khat|vo|mac|dang|con|so|doi|tra|bi) no|no (?:xau|nan|qua han|goc)"
+                           r"|gop (?:ngay|tien|hang|von)|von|ngan hang|nhcs|chinh sach|tin dung|ngheo|to tk|tiet kiem"
+                           r"|the chap|ho so|giai ngan|cho vay|(?:vay|cho) muon|muon (?:tien|no)|app|nang lai)\b")
 
 
 def about_credit(text: str) -> bool:
@@ -89,7 +92,8 @@ _OTHER_SERVICES = re.compile(
     r"\b(ngan hang thuong mai|agribank|vietcombank|vietinbank|bidv|techcombank|sacombank|vpbank|mb ?bank|acb|tpbank"
     r"|shb|lpbank|hdbank|ocb|gui tiet kiem|so tiet kiem|the tin dung|the atm|tra gop (?:xe|dien thoai|tu lanh)"
     r"|mua (?:xe(?: may)?|o to|dien thoai|tu lanh|ti ?vi|may giat) tra gop|chung khoan|co phieu|vang|bat dong san|so do cho|bao lanh cho"
-    r"|bao hiem (?:y te|xa hoi|nhan tho|xe|that nghiep|suc khoe)|(?:mua|dong|goi|the) bao hiem"
+    r"|bao hiem (?:y te|xa hoi|nhan tho|xe|that nghiep|suc khoe)|(?:mua|dong|goi|the) bao hiem|bhxh|bhyt"
+    r"|tro cap (?:that nghiep|thai san|huu tri)|luong huu|che do thai san"
     r"|muon (?:mot |cai |cuon )?so (?:do|hong)|so (?:do|hong) (?:cua \w+ )?(?:de|cho \w+) the chap)\b")
 _POLICY_BANK = re.compile(r"\b(chinh sach|nhcs|csxh|to tk|to tiet kiem|ho ngheo|can ngheo|thoat ngheo|sinh vien"
                           r"|tin dung den|vay nong|nang lai|app)\b")
@@ -99,7 +103,7 @@ def about_other_services(text: str) -> bool:
     """True when the message is about another institution's service (a commercial bank's
     savings rate, an insurance, a motorbike on instalment) and not about policy credit."""
     folded = fold(text)
-    return bool(_OTHER_SERVICES.search(folded)) and not _POLICY_BANK.search(folded)
+    return bool(_OTHER_SERVICES.search(folded)) and not _POLICY_BANK.search(folded) and not names_loan_shark(text)
 
 
 _COMPARISON_RE = re.compile(r"(co )?(bang|hon|cao hon|thap hon|so voi|khac|giong)\b")

@@ -40,7 +40,7 @@ class Matter:
     needs_programme: bool = False  # a figure or a condition: no answer without the programme
     entries: Tuple[str, ...] = ()  # FAQ ids, most specific first, the general one last
     topics: Tuple[str, ...] = ()  # or: the named programme's entry in these topics
-    domain: str = "policy"  # "black_credit": read only in a letter about an informal loan
+    domain: str = "policy"  # "black_credit": read only in a letter about an informal loan; "any": in both
 
     def raised_in(self, folded: str) -> int:
         """Where the matter is first raised in the folded text, or -1."""
@@ -89,7 +89,7 @@ def read_letter(text: str, domain: str = "policy") -> Reading:
     Matters raised in a sentence that asks come first, in the order asked; the others
     follow in the order of the settings file (problems before figures). ``domain`` is
     "black_credit" for a letter about a loan shark's or an app's loan."""
-    matters = tuple(m for m in _load()[0] if m.domain == domain)
+    matters = tuple(m for m in _load()[0] if m.domain in (domain, "any"))
     asked_text = " | ".join(fold(part.question) for part in asked_parts(text, min_words=0))
     asked = sorted((m for m in matters if m.raised_in(asked_text) >= 0), key=lambda m: m.raised_in(asked_text))
     folded = fold(text)

@@ -19,7 +19,7 @@ def test_every_entry_and_topic_a_matter_names_exists():
         assert all(i in faq for i in matter.entries), matter.name
         assert set(matter.topics) <= topics, matter.name
         assert matter.needs_programme == (bool(matter.topics) and not matter.entries), matter.name
-        assert matter.domain in ("policy", "black_credit"), matter.name
+        assert matter.domain in ("policy", "black_credit", "any"), matter.name
     assert programmes
 
 
@@ -58,3 +58,21 @@ def test_the_purpose_comes_before_the_household_tier():
     letter = "Nhà tôi là hộ cận nghèo, con gái đang học năm thứ hai đại học thì bị cắt khoản vay, phải làm sao?"
     assert programmes_of(letter)[0] == "hssv"
     assert names(letter) == ["cut_or_refused"]
+
+
+def test_a_flood_told_in_passing_is_a_disaster():
+    letter = ("Tôi vay 40 triệu mở tiệm tạp hóa, đang trả đều thì lũ đã cuốn hết hàng hóa, "
+              "giờ chỉ mong được kéo dài thời gian trả nợ.")
+    assert names(letter) == ["disaster_or_loss", "cannot_repay"]
+
+
+def test_a_loan_shark_to_repay_the_bank_is_read_in_the_black_credit_domain():
+    letter = "Đến hạn trả ngân hàng mà không có tiền, nhiều người phải vay nóng để trả ngân hàng rồi vay lại."
+    assert [m.name for m in read_letter(letter, "black_credit").matters] == ["roll_over"]
+    assert "roll_over" not in names(letter)  # not a policy-loan matter
+
+
+def test_asking_banks_to_lend_instead_of_loan_sharks_is_read_in_both_domains():
+    letter = "Mong các ngân hàng nhà nước nên mở rộng cho người dân vay để bà con khỏi phải vay nóng."
+    assert "legal_alternative" in names(letter)
+    assert "legal_alternative" in [m.name for m in read_letter(letter, "black_credit").matters]
