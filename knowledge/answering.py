@@ -19,7 +19,7 @@ from bot.lexicon import load_lexicon
 from bot.vietnamese import fold, has_diacritics, nfc
 from knowledge.black_credit import names_loan_shark, names_policy_lender, speaks_of_informal_lending
 from knowledge.corpus import FaqEntry
-from knowledge.eligibility import ENTITY_PROGRAMME, persons_named, programmes_named, tiers_denied
+from knowledge.eligibility import ENTITY_PROGRAMME, LISTED_TIERS, persons_named, programmes_named, tiers_denied
 from knowledge.legal_loan_cost import loan_cost
 from knowledge.key_figures import key_figures
 from knowledge.letter_reader import Matter, programmes_of, read_letter
@@ -43,7 +43,10 @@ LAW_FIGURES_NOTE = "Số liệu theo văn bản pháp luật hiện hành; có t
 FIGURE_NOTES = (CHECK_FIGURES_NOTE, LAW_FIGURES_NOTE)  # the first one present wins when answers are joined
 NOT_THE_BANKS_TOPICS = {"black_credit", "out_of_scope"}
 # Answers on these topics, about one programme, end with its cap, rate and term if they did not say them.
-KEY_FIGURE_TOPICS = {"eligibility", "limits_terms", "rates", "collateral", "documents", "procedure", "where"}
+KEY_FIGURE_TOPICS = {"eligibility", "limits_terms", "rates", "collateral"}
+# On these, only for a programme of its own (going abroad, social housing), not a household tier's
+# paperwork ("mất sổ vay vốn" needs no poor-household rate).
+KEY_FIGURE_TOPICS_OWN_PROGRAMME = {"documents", "procedure", "where"}
 UNSURE_TEXT = (
     "Tôi chưa đủ chắc chắn để trả lời câu này nên không muốn trả lời đoán. "
     "Anh/chị vui lòng hỏi Tổ trưởng Tổ tiết kiệm và vay vốn ở thôn, xóm hoặc cán bộ Ngân hàng "
@@ -192,20 +195,27 @@ class Answerer:
         about one programme ends with that programme's key figures it did not give."""
         answer = self._answer(question, previous_answer_id, follow_up)
         entry = self.retriever.index.faq_by_id.get(answer.answer_id or "") if self.retriever.available else None
-        if answer.kind == "faq" and entry is not None and entry.topic in KEY_FIGURE_TOPICS:
+        if answer.kind == "faq" and entry is not None:
             programme = self._programme_of(entry, question)
-            if programme is not None:
+            own = programme is not None and programme not in LISTED_TIERS
+            if programme is not None and (entry.topic in KEY_FIGURE_TOPICS
+                                          or own and entry.topic in KEY_FIGURE_TOPICS_OWN_PROGRAMME):
                 self._add_key_figures(answer, programme)
         return answer
 
     @staticmethod
     def _programme_of(entry: FaqEntry, message: str) -> Optional[str]:
         """The one programme an answer is about: its entry's only one, or the one of its
-        programmes the message names."""
+        programmes the message names; None when the message also names another programme
+        of its own ("đang vay hộ nghèo, muốn vay thêm nước sạch": not the poor-household figures)."""
+        named = programmes_of(message)
+        others = [p for p in named if p not in entry.programmes and p not in LISTED_TIERS]
+        if others:
+            return None
         if len(entry.programmes) == 1:
             return entry.programmes[0]
-        named = {p for p in programmes_of(message) if p in entry.programmes}
-        return named.pop() if len(named) == 1 else None
+        inside = {p for p in named if p in entry.programmes}
+        return inside.pop() if len(inside) == 1 else None
 
     def _add_key_figures(self, answer: Answer, programme: str) -> None:
         """Insert the key-figures line after the answer's own text (before the question
@@ -458,7 +468,11 @@ class Answerer:
             if persons:
                 own = [h for h in self.retriever.search(" ".join([*names, part.question]), top=10).faq
                        if set(persons) & set(h.faq.programmes) and self._confident(h, "suggest")]
-                hits = own[:1] + hits if own and hits and not set(persons) & set(hits[0].faq.programmes) else hits
+                # Only an answer about another programme of its own (the student loan for "ra tù học
+                # nghề") gives way; one about the household ("ai đứng tên vay") stays.
+                other_programme = bool(hits) and bool(hits[0].faq.programmes) and not (
+                    set(persons) | set(LISTED_TIERS)) & set(hits[0].faq.programmes)
+                hits = own[:1] + hits if own and other_programme else hits
             if hits and self._confident(hits[0], "faq" if not persons else "suggest") \
                     and all(h.faq.id != hits[0].faq.id for h in found):
                 found.append(hits[0])

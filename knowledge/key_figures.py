@@ -12,6 +12,7 @@ used (for the source line), or None.
 
 from __future__ import annotations
 
+import re
 from typing import List, Optional, Tuple
 
 from knowledge.tables import LITERAL_FIGURE, UNCONFIRMED_NOTE, Figure, PolicyTables
@@ -23,8 +24,16 @@ LINE = "Tóm tắt {name}: {items}."
 _UNKNOWN = "chưa có thông tin"
 
 
+_LABELLED = re.compile(r"(?:^|\.\s+)[A-ZĐÀ-Ỹ][^.:;]{2,40}:\s")
+
+
 def _first_clause(text: str) -> str:
-    """A figure's text up to its first ";" or sentence end: the figure, not its commentary."""
+    """A figure's text up to its first ";" or sentence end: the figure, not its commentary.
+    A text in labelled parts ("Học nghề: …. Sản xuất, kinh doanh: …") keeps every part:
+    the first alone would read as the cap."""
+    if len(_LABELLED.findall(text)) >= 2:
+        parts = [part.strip().rstrip(".") for part in re.split(r"\.\s+", text) if part.strip()]
+        return "; ".join(part[0].lower() + part[1:] for part in parts)  # "mức vay học nghề: …; sản xuất…"
     for stop in (";", ". "):
         text = text.split(stop, 1)[0]
     return text.strip().rstrip(".")
@@ -63,7 +72,7 @@ def key_figures(tables: PolicyTables, programme: str, answer_text: str) -> Optio
         if field == "collateral":
             clause = clause[0].lower() + clause[1:]
         hedged = figure.confirmed or "xác nhận" in clause
-        items.append(f"{label} {clause}" + ("" if hedged else f" ({UNCONFIRMED_NOTE})"))
+        items.append(f"{label} {clause}" + ("" if hedged else f" ({figure.hedge or UNCONFIRMED_NOTE})"))
         used.append(figure)
     if not items:
         return None

@@ -65,6 +65,7 @@ class Figure:
     confirmed: bool
     value: Optional[float] = None
     not_yet: bool = False  # no value in force on the day asked: this is the first one to come
+    hedge: str = ""  # the figure's own words for "unconfirmed" (the generic note sends people to the bank)
 
     def spoken(self) -> str:
         """The figure in a sentence; unconfirmed ones carry their warning inline."""
@@ -73,7 +74,7 @@ class Figure:
             text = f"{text} (áp dụng từ {format_date(self.effective)})"
         if self.confirmed or "xác nhận" in self.text:
             return text  # a text that already says it is unconfirmed needs no second warning
-        return f"{text} ({UNCONFIRMED_NOTE})"
+        return f"{text} ({self.hedge or UNCONFIRMED_NOTE})"
 
     def citation(self) -> str:
         """Source with the date the figure took effect, e.g. for the "Nguồn:" line."""
@@ -224,6 +225,7 @@ class PolicyTables:
             confirmed=confirmed,
             value=value,
             not_yet=not_yet,
+            hedge=str(self.raw(group, key).get("hedge") or fields.get("hedge") or "").strip(),
         )
 
     def change_days(self, group: str, key: str) -> List[date]:

@@ -42,7 +42,7 @@ from knowledge.staff.validation import FIELD_LABELS, Problem
 from knowledge.tables import FIGURE_FIELDS, PLACEHOLDER_RE, TEXT_FIELDS, PolicyTables, format_date
 
 # Keys a figure keeps for all its entries when it becomes a history; the rest is the first entry's.
-SHARED_KEYS = ("unit", "note")
+SHARED_KEYS = ("unit", "note", "hedge")  # "hedge": how an unconfirmed figure is qualified
 STATUSES = {"confirmed": "đã xác nhận", "unconfirmed": "chưa xác nhận"}
 STATE_NAMES = {dated.APPROVED: "đã duyệt", dated.PENDING: "chờ duyệt", dated.REJECTED: "bị từ chối",
                dated.WITHDRAWN: "đã thu hồi"}
