@@ -34,10 +34,12 @@ def _period(name: str) -> str:
 
 
 _MONEY = rf"{_NUMBER}\s*(?:k|nghin|ngan|(?:trieu|tr|cu)(?:\s?\d(?![\d.,])(?!\s*(?:%|ngay|tuan|thang|nam|ky|lan|nguoi)))?)(?:\d(?!\d)|\b)"
-_PERCENT_RE = re.compile(rf"(?P<num>{_NUMBER})\s*(?:%|phan tram)\s*(?:/|mot|1|moi|trong|\s)*\s*{_period('p')}")
+# "4%/tháng", "4% một tháng", "4%/triệu/tháng" (per million lent is still 4 %)
+_PERCENT_RE = re.compile(rf"(?P<num>{_NUMBER})\s*(?:%|phan tram)\s*(?:(?:/|tren|cho|moi)\s*(?:1|mot)?\s*(?:trieu|tr)\s*)?"
+                         rf"(?:/|mot|1|moi|trong|\s)*\s*{_period('p')}")
 # "3 nghìn 1 triệu 1 ngày", "3k/1tr/ngày", "lãi 3 nghìn trên 1 triệu mỗi ngày"
 _PER_MILLION_RE = re.compile(
-    rf"(?P<money>{_NUMBER}\s*(?:k|nghin|ngan)\b)\s*(?:/|tren|cho|moi|\s)*\s*(?:1|mot)?\s*(?:trieu|tr|cu)\b\s*(?:/|1|mot|moi|\s)*\s*{_period('p')}"
+    rf"(?P<money>{_NUMBER}\s*(?:k|nghin|ngan|d|dong)\b)\s*(?:/|tren|cho|moi|\s)*\s*(?:1|mot)?\s*(?:trieu|tr|cu)\b\s*(?:/|1|mot|moi|\s)*\s*{_period('p')}"
 )
 _DURATION_RE = re.compile(rf"(?P<num>\d+)\s*{_period('p')}")
 # "mỗi ngày góp 300k", "1 ngày 300 nghìn", "góp 300k/ngày"
@@ -108,8 +110,11 @@ def money_amounts(folded: str) -> List[Tuple[float, int, int]]:
         unit = match.group("unit")
         after = folded[match.end():match.end() + 8]
         if unit is None and not re.match(r"\s*(?:d\b|dong|vnd)", after):
-            if _number(match.group("num")) < 1000:
+            number = _number(match.group("num"))
+            if number < 1000:
                 continue  # "40 ngày", "1 triệu" handled elsewhere: a bare small number is no amount
+            if 1900 <= number <= 2100 or re.search(r"(?:nam|/)\s*$", folded[max(0, match.start() - 5):match.start()]):
+                continue  # a year ("năm 2019", "3/2024") is no amount
         if unit is None and re.match(r"\s*(?:%|phan tram|ngay|tuan|thang|nam)", after):
             continue
         found.append((_money_value(match), match.start(), match.end()))

@@ -135,3 +135,22 @@ def test_a_savings_question_is_no_loan():
     """Issue 14: a savings question was read as a loan with a missing number."""
     message = "Gửi tiết kiệm 100 triệu kỳ hạn 12 tháng ở ngân hàng nào lãi cao nhất bây giờ?"
     assert assess(message, PolicyTables.load()) is None
+
+
+def test_a_rate_per_million_per_month_is_that_percent_a_month():
+    reading = read_loan("vay 35 triệu, lãi 4%/triệu/tháng, thời hạn 1 năm")
+    assert reading is not None and round(reading.annual_rate) == 48
+
+
+def test_interest_in_dong_per_million_per_day():
+    reading = read_loan("vay 20 triệu, lãi 5.000 đồng/1 triệu/ngày")
+    assert reading is not None and round(reading.annual_rate, 1) == 182.5
+
+
+@pytest.mark.parametrize("story", ["Năm 2019 tôi vay 30 triệu, đến năm 2021 phải trả 45 triệu",
+                                   "Tháng 3/2024 vay 10 triệu, 2 tháng sau trả 14 triệu"])
+def test_a_year_in_a_story_is_no_amount(story):
+    reading = read_loan(story)
+    assert reading is not None
+    assert all("2.019" not in step and "2.024" not in step for step in reading.steps)
+    assert not reading.missing or "2.019" not in reading.missing
