@@ -24,6 +24,7 @@ from knowledge.legal_loan_cost import loan_cost
 from knowledge.key_figures import key_figures
 from knowledge.letter_reader import Matter, programmes_of, read_letter
 from knowledge.lexical import analyze
+from knowledge.other_places import other_place
 from knowledge.message_parts import MIN_WORDS, asked_parts, question_focus
 from knowledge.petitions import is_petition, petition_subject
 from knowledge.places import find_place
@@ -59,11 +60,18 @@ CAPABILITIES = (
     "Tôi có thể giúp về vốn vay ưu đãi của Ngân hàng Chính sách xã hội (ai được vay, lãi suất, "
     "mức vay, thời hạn, thủ tục, giấy tờ, nơi giao dịch, trả nợ) và cách phòng tránh tín dụng đen."
 )
-OUT_OF_SCOPE_TEXT = (
+OUT_OF_SCOPE_INTRO = (
     "Câu này nằm ngoài phạm vi tôi trả lời. Tôi là trợ lý về vốn vay ưu đãi của Ngân hàng Chính sách "
     "xã hội (ai được vay, lãi suất, mức vay, thủ tục, trả nợ) và cách phòng tránh tín dụng đen. Với câu hỏi "
-    "này, anh/chị nên hỏi cơ quan, đơn vị phụ trách việc đó, hoặc UBND xã/phường nơi mình ở."
+    "này, anh/chị nên hỏi "
 )
+OUT_OF_SCOPE_TEXT = OUT_OF_SCOPE_INTRO + "cơ quan, đơn vị phụ trách việc đó, hoặc UBND xã/phường nơi mình ở."
+
+
+def out_of_scope_text(message: str) -> str:
+    """The out-of-scope reply, naming the right place when the subject is a known one."""
+    place = other_place(message)
+    return f"{OUT_OF_SCOPE_INTRO}{place}." if place else OUT_OF_SCOPE_TEXT
 EMPTY_TEXT = EMPTY_REPLY  # one wording: the channels answer an empty message the same way
 NOT_VIETNAMESE_TEXT = (
     "Xin lỗi, tôi chỉ hiểu tiếng Việt (có dấu hoặc không dấu). Anh/chị vui lòng hỏi bằng tiếng Việt. "
@@ -282,7 +290,7 @@ class Answerer:
         suggestions = [hit.faq.question for hit in retrieval.faq[:3]
                        if hit.faq is not None and self._confident(hit, "suggest")]
         if not about_credit(question) or about_other_services(question):  # suggestions would not help
-            return Answer("unsure", OUT_OF_SCOPE_TEXT, retrieval=retrieval,
+            return Answer("unsure", out_of_scope_text(question), retrieval=retrieval,
                           reason="out of scope: no word about policy loans or the bank, or about another "
                                  "institution's service; no FAQ entry sure enough")
         text = f"{UNSURE_TEXT}\n{SUGGESTION_INTRO if suggestions else CAPABILITIES}"
