@@ -217,8 +217,10 @@ class Answerer:
         programmes the message names; None when the message also names another programme
         of its own ("đang vay hộ nghèo, muốn vay thêm nước sạch": not the poor-household figures)."""
         named = programmes_of(message)
-        others = [p for p in named if p not in entry.programmes and p not in LISTED_TIERS]
-        if others:
+        if not entry.programmes:  # an answer for every programme ("bị cắt khoản vay"): the one named, if one
+            own = [p for p in named if p not in LISTED_TIERS]
+            return own[0] if len(own) == 1 else None
+        if any(p not in entry.programmes and p not in LISTED_TIERS for p in named):
             return None
         if len(entry.programmes) == 1:
             return entry.programmes[0]
