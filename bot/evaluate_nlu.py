@@ -3,7 +3,9 @@
 ``python -m bot.evaluate_nlu`` (Rasa environment) parses every message of the held-out
 sets in ``tests/data/`` with the trained model and prints macro-F1 for the whole set,
 for accented messages and for unaccented + Zalo-style ones. The held-out messages were
-written by other people than the training data and are never trained on.
+written by other people than the training data and are never trained on. With
+``--gate`` it exits 1 when the gated set falls below the thresholds of ``tests/gates.yml``
+(the one file of every threshold ``make test`` gates on).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ HELDOUT_DIR = ROOT / "tests" / "data"
 # Two independent sets by different writers. "fresh" was written after the training data
 # last changed and was never looked at while improving the model.
 HELDOUT_SETS = {"fresh": HELDOUT_DIR / "nlu_heldout_fresh.yml", "first": HELDOUT_DIR / "nlu_heldout.yml"}
+GATES_PATH = ROOT / "tests" / "gates.yml"
 # Below the FallbackClassifier threshold the bot does not act on the intent; count it
 # as its own label so a low-confidence "right" guess is not scored as right.
 FALLBACK = "nlu_fallback"
@@ -32,6 +35,11 @@ FALLBACK = "nlu_fallback"
 
 def load_examples(path: Path) -> List[Dict[str, str]]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]
+
+
+def thresholds(path: Path = GATES_PATH) -> Dict[str, Any]:
+    """What the NLU evaluation must reach: the ``nlu`` section of tests/gates.yml."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]
 
 
 def macro_f1(gold: List[str], predicted: List[str]) -> float:
@@ -91,10 +99,8 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--errors", action="store_true", help="list every misclassified message")
     parser.add_argument("--json", type=Path, help="also write the full report here")
-    parser.add_argument("--gate", default=None, metavar="SET", help="held-out set whose figures gate the exit status")
-    parser.add_argument("--min-macro-f1", type=float, default=0.0, help="fail below this macro-F1 on the gated set")
-    parser.add_argument("--max-gap", type=float, default=1.0,
-                        help="fail when unaccented/Zalo macro-F1 is more than this below accented (0.02 = 2 points)")
+    parser.add_argument("--gate", action="store_true",
+                        help=f"exit 1 when the figures fall below the thresholds of {GATES_PATH.relative_to(ROOT)}")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     from rasa.utils.log_utils import configure_structlog
@@ -117,7 +123,10 @@ def main() -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(reports, ensure_ascii=False, indent=2), encoding="utf-8")
-    return gate(reports.get(args.gate), args.min_macro_f1, args.max_gap) if args.gate else 0
+    if not args.gate:
+        return 0
+    limits = thresholds()
+    return gate(reports.get(limits["set"]), limits["min_macro_f1"], limits["max_unaccented_gap"])
 
 
 def gate(report: Optional[Dict[str, Any]], min_macro_f1: float, max_gap: float) -> int:
@@ -131,6 +140,9 @@ def gate(report: Optional[Dict[str, Any]], min_macro_f1: float, max_gap: float) 
         [f"unaccented/Zalo {gap * 100:.1f} points below accented (> {max_gap * 100:.1f})"] if gap > max_gap else [])
     for failure in failures:
         print(f"NLU gate failed: {failure}", file=sys.stderr)
+    if not failures:
+        print(f"NLU gate passed: macro-F1 {overall:.3f} ≥ {min_macro_f1:.3f}, unaccented/Zalo "
+              f"{gap * 100:+.1f} points behind accented (≤ {max_gap * 100:.1f})")
     return 1 if failures else 0
 
 

@@ -4,7 +4,9 @@
 and hybrid retrieval, split by writing style, and the latency of one retrieval
 (embed the query, search both indexes, fuse) with the query cache cleared. The
 questions in ``tests/data/retrieval_questions.yml`` were written independently of the
-FAQ paraphrases.
+FAQ paraphrases. With ``--gate`` it exits 1 when hit@1 or hit@5 of the served mode fall
+below the thresholds of ``tests/gates.yml`` (the one file of every threshold ``make test``
+gates on).
 """
 
 from __future__ import annotations
@@ -22,12 +24,31 @@ import yaml
 from knowledge.retriever import Retrieval, Retriever
 
 QUESTIONS_PATH = Path(__file__).resolve().parent.parent / "tests" / "data" / "retrieval_questions.yml"
+GATES_PATH = Path(__file__).resolve().parent.parent / "tests" / "gates.yml"
 MODES = ("lexical", "dense", "hybrid")
 STYLES = ("all", "accented", "unaccented_or_zalo")
 
 
 def load_questions(path: Path = QUESTIONS_PATH) -> List[Dict[str, Any]]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+
+
+def thresholds(path: Path = GATES_PATH) -> Dict[str, Any]:
+    """What retrieval must reach: the ``retrieval`` section of tests/gates.yml."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["retrieval"]
+
+
+def gate(report: Dict[str, Any], limits: Dict[str, Any]) -> int:
+    """1 (and why) when the gated mode's hit@1 or hit@5 (all questions) is below its threshold."""
+    figures = report[limits["mode"]]["all"]
+    checks = [(name, figures[name], limits[key]) for name, key in (("hit@1", "min_hit1"), ("hit@5", "min_hit5"))]
+    failures = [f"{limits['mode']} {name} {value:.3f} < {floor:.3f}" for name, value, floor in checks if value < floor]
+    for failure in failures:
+        print(f"Retrieval gate failed: {failure}", file=sys.stderr)
+    if not failures:
+        print("Retrieval gate passed: " + ", ".join(f"{limits['mode']} {name} {value:.3f} ≥ {floor:.3f}"
+                                                    for name, value, floor in checks))
+    return 1 if failures else 0
 
 
 def _matches(target: str, retrieval: Retrieval) -> List[str]:
@@ -102,8 +123,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the full report here")
     parser.add_argument("--misses", action="store_true", help="list hybrid questions not answered at rank 1")
-    parser.add_argument("--min-hit1", type=float, default=0.0, help="fail when hybrid hit@1 (all) is below this")
-    parser.add_argument("--min-hit5", type=float, default=0.0, help="fail when hybrid hit@5 (all) is below this")
+    parser.add_argument("--gate", action="store_true",
+                        help="exit 1 when hit@1 or hit@5 fall below the thresholds of tests/gates.yml")
     args = parser.parse_args()
     questions = load_questions()
     retriever = Retriever()
@@ -125,12 +146,7 @@ def main() -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    hybrid = report["hybrid"]["all"]
-    failures = [f"hybrid {name} {hybrid[name]:.3f} < {floor:.3f}"
-                for name, floor in (("hit@1", args.min_hit1), ("hit@5", args.min_hit5)) if hybrid[name] < floor]
-    for failure in failures:
-        print(f"Retrieval gate failed: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    return gate(report, thresholds()) if args.gate else 0
 
 
 if __name__ == "__main__":

@@ -13,8 +13,10 @@ REST channel, and sorts the replies by what can be decided mechanically:
 - ANSWERED: everything else, to be graded CORRECT / PARTIAL / WRONG by reading it
   against the question's ``grading`` (the replies are written to a JSON file for that).
 
-It prints counts per split, writing style and topic, and always exits 0: a report, not a
-gate. The test split is never used to tune (see tests/data/real_questions/README.md).
+It prints counts per split, writing style and topic. With ``--gate`` it exits 1 when the
+dev split's shares fall past the thresholds of ``tests/gates.yml`` (the one file of every
+threshold ``make test`` gates on). The test split is only reported: it is never gated on nor
+used to tune (see tests/data/real_questions/README.md).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from tests.integration.servers import ROOT, new_sender, running_bot, texts
 
 SET_DIR = ROOT / "tests" / "data" / "real_questions"
 SPLITS = ("dev", "test")
+GATES_PATH = ROOT / "tests" / "gates.yml"
 KINDS = ("ANSWERED", "ABSTAIN", "OUT_OF_SCOPE", "QUESTIONNAIRE", "OUTDATED")
 # Sentences about past or coming values, which may name a superseded figure with its dates.
 _HISTORY_SENTENCE = re.compile(r"(?:Trước ngày|Từ ngày|Các mức qua từng thời kỳ|Lưu ý:)[^.]*(?:\.|$)")
@@ -108,6 +111,36 @@ def report(results: Dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def thresholds(path: Path = GATES_PATH) -> Dict[str, Any]:
+    """What the bot must reach on real questions: the ``real_questions`` section of tests/gates.yml."""
+    limits = yaml.safe_load(path.read_text(encoding="utf-8"))["real_questions"]
+    if limits["split"] != "dev":
+        raise ValueError("only the dev split may gate: the test split is held out")
+    return limits
+
+
+def gate(rows: List[Dict[str, Any]], limits: Dict[str, Any]) -> int:
+    """1 (and why) when the gated split's mechanical counts pass a threshold; a line of figures either way."""
+    n = max(len(rows), 1)
+    counts = Counter(row["verdict"] for row in rows)
+    misread = sum(row["verdict"] == "OUT_OF_SCOPE" and row.get("topic") != "out_of_scope" for row in rows)
+    checks = [  # (what, value, threshold, passes)
+        ("answered share", counts["ANSWERED"] / n, limits["min_answered_share"], "≥"),
+        ("abstain share", counts["ABSTAIN"] / n, limits["max_abstain_share"], "≤"),
+        ("questionnaire share", counts["QUESTIONNAIRE"] / n, limits["max_questionnaire_share"], "≤"),
+        ("outdated", counts["OUTDATED"], limits["max_outdated"], "≤"),
+        ("out-of-scope reply to an in-scope question", misread, limits["max_out_of_scope_in_scope"], "≤"),
+    ]
+    failures = [f"{what} {value:.3f} not {sign} {floor}" for what, value, floor, sign in checks
+                if (value < floor if sign == "≥" else value > floor)]
+    for failure in failures:
+        print(f"Real-question gate ({limits['split']} split) failed: {failure}", file=sys.stderr)
+    if not failures:
+        print(f"Real-question gate ({limits['split']} split, {len(rows)} questions) passed: "
+              + ", ".join(f"{what} {value:.3g} {sign} {floor}" for what, value, floor, sign in checks))
+    return 1 if failures else 0
+
+
 def answer_texts(replies: List[Dict[str, Any]]) -> str:
     """The reply texts without the personal-data notice every new conversation ends with (bot/privacy.py)."""
     from bot.privacy import notice_text
@@ -119,7 +152,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="REST webhook of a running bot (default: start one)")
     parser.add_argument("--json", type=Path, help="write every reply and verdict here")
+    parser.add_argument("--gate", action="store_true",
+                        help="exit 1 when the dev split passes a threshold of tests/gates.yml (test split: never)")
     args = parser.parse_args(argv)
+    limits = thresholds() if args.gate else None
     as_of = date.fromisoformat(str(load_split("dev")["as_of"]))
     if args.url:
         import requests
@@ -138,7 +174,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
         print(f"replies for grading by reading: {args.json}")
-    return 0
+    return gate(results[limits["split"]], limits) if limits else 0
 
 
 if __name__ == "__main__":

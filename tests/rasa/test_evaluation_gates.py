@@ -24,3 +24,11 @@ def test_unaccented_text_more_than_two_points_behind_fails():
 
 def test_a_missing_set_fails():
     assert gate(None, 0.93, 0.02) == 1
+
+
+def test_the_thresholds_come_from_the_one_gates_file():
+    from bot.evaluate_nlu import HELDOUT_SETS, thresholds
+
+    limits = thresholds()
+    assert limits["set"] in HELDOUT_SETS
+    assert 0 < limits["min_macro_f1"] <= 1 and 0 <= limits["max_unaccented_gap"] < 1
