@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from bot.channels.guard import EMPTY_REPLY
 from bot.lexicon import load_lexicon
 from bot.vietnamese import fold, has_diacritics, nfc
-from knowledge.black_credit import names_loan_shark, names_policy_lender, speaks_of_informal_lending
+from knowledge.black_credit import about_an_informal_loan, names_loan_shark, speaks_of_informal_lending
 from knowledge.corpus import FaqEntry
 from knowledge.eligibility import ENTITY_PROGRAMME, LISTED_TIERS, persons_named, programmes_named, tiers_denied
 from knowledge.legal_loan_cost import loan_cost
@@ -393,9 +393,7 @@ class Answerer:
         """The entries answering the matters a message raises, and why (for the officers)."""
         if about_other_services(message):
             return [], ""  # a relative's bank loan on one's land title is not ours
-        informal = names_loan_shark(message) or (speaks_of_informal_lending(message) and not names_policy_lender(message)
-                                                  and not programmes_of(message))
-        reading = read_letter(message, "black_credit" if informal else "policy")
+        reading = read_letter(message, "black_credit" if about_an_informal_loan(message) else "policy")
         found: List[FaqEntry] = []
         for matter in reading.matters:
             entry = self._entry_for(matter, reading.programmes, exclude={e.id for e in found})

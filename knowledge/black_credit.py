@@ -111,6 +111,18 @@ def lends_money(message: str) -> bool:
     return bool(_LENDER.search(fold(nfc(message))))
 
 
+# A loan from a private person ("vay 100 triệu của ông A", "vay người quen", "chủ nợ").
+_PRIVATE_LOAN = re.compile(r"\bvay (?:\w+ ){0,4}(?:cua|tu) (?:ong|ba|anh|chi|co|chu|nguoi|ban|hang xom|mot nguoi)\b"
+                           r"|\bvay (?:nguoi quen|ban be|hang xom|tu nhan)\b|\bchu no\b")
+
+
+def about_an_informal_loan(message: str) -> bool:
+    """True when the message is about a loan from the informal market or a private person,
+    (narrower than ``speaks_of_informal_lending``: "không thể cho vay" is no such loan)."""
+    folded = fold(nfc(message))
+    return names_loan_shark(message) or lends_money(message) or bool(_PRIVATE_LOAN.search(folded))
+
+
 def speaks_of_informal_lending(message: str) -> bool:
     """True when the message mentions the informal market (apps, loan sharks, threats, pawnshops…)."""
     return bool(_INFORMAL.search(fold(nfc(message))))

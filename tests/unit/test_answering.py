@@ -241,3 +241,12 @@ def test_an_out_of_scope_answer_gets_no_figures(answerer):
 def test_an_out_of_scope_reply_names_the_right_place(answerer):
     answer = answerer.answer("Hóa đơn tiền điện tháng này tăng gấp đôi, tôi hỏi ai?")
     assert answer.text.startswith(OUT_OF_SCOPE_INTRO) and "điện lực" in answer.text
+
+
+def test_a_bank_that_would_not_lend_is_no_loan_shark_story(answerer):
+    """"ngân hàng nói không cho vay được" names lending but no informal loan: the policy
+    matter it raises (living away from one's registered home) answers."""
+    letter = ("Cả nhà tôi lên thành phố ở trọ làm thuê đã bốn năm, hộ khẩu thường trú vẫn ở quê. Về quê xin "
+              "vay vốn hộ nghèo thì cán bộ bảo người không ở địa phương thì không cho vay được.")
+    answer = answerer.answer(letter)
+    assert answer.answer_id == "cu-tru-hop-phap-khi-vay", answer.reason
