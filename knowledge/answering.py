@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from bot.channels.guard import EMPTY_REPLY
-from bot.lexicon import load_lexicon
-from bot.vietnamese import fold, has_diacritics, nfc
+from vntext.replies import EMPTY_REPLY
+from vntext.lexicon import load_lexicon
+from vntext.normalise import fold, has_diacritics, nfc
 from knowledge.black_credit import about_an_informal_loan, names_loan_shark, speaks_of_informal_lending
 from knowledge.corpus import FaqEntry
 from knowledge.eligibility import ENTITY_PROGRAMME, LISTED_TIERS, persons_named, programmes_named, tiers_denied
@@ -512,7 +512,7 @@ class Answerer:
         letter = self._read_letter(message)
         if letter is not None and self.retriever.index.faq_by_id[letter.answer_id].topic == "black_credit":
             return letter  # what the story raises (a relative's debt, interest paid, threats)
-        if not speaks_of_informal_lending(message):
+        if not speaks_of_informal_lending(message) or (answer.kind == "faq" and not about_an_informal_loan(message)):
             # Read as a victim's message but about no loan shark (a middleman kept part of a
             # policy loan, a student loan was cut): its own answer, even "not sure", since the
             # loan-shark advice would answer another question.
