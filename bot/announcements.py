@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from bot import sqlite_files
-from bot.pii import mask_personal_data
+from vntext.pii import mask_personal_data
 from bot.private_files import private_dir, private_file
 
 VIETNAM = timezone(timedelta(hours=7))

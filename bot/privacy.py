@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from bot.channels.shared_state import SharedState, shared_state
-from bot.pii import mask_personal_data
-from bot.vietnamese import fold
+from vntext.pii import mask_personal_data
+from vntext.normalise import fold
 
 logger = logging.getLogger(__name__)
 

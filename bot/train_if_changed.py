@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "models"
 # Everything the trained model depends on: NLU components and what they read.
 TRAINING_INPUTS = [
-    "config.yml", "domain.yml", "data", "bot/nlu", "bot/lexicon.py", "bot/lexicon.yml",
-    "bot/vietnamese.py", "requirements/rasa.lock.txt",
+    "config.yml", "domain.yml", "data", "bot/nlu", "vntext/lexicon.py", "vntext/lexicon.yml",
+    "vntext/normalise.py", "requirements/rasa.lock.txt",
 ]
 
 

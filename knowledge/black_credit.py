@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from bot.vietnamese import fold, nfc
+from vntext.normalise import fold, nfc
 from knowledge.loan_calculator import fmt_percent, read_loan
 from knowledge.tables import PolicyTables
 

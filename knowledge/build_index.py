@@ -35,8 +35,8 @@ INDEX_FORMAT = 1
 EMBED_BATCH = 64
 # What BM25 terms depend on besides the text: the analyser, the lexicon, the folding.
 ANALYZER_FILES = (
-    CODE_DIR / "lexical.py", PROJECT_DIR / "bot" / "lexicon.py", PROJECT_DIR / "bot" / "lexicon.yml",
-    PROJECT_DIR / "bot" / "vietnamese.py",
+    CODE_DIR / "lexical.py", PROJECT_DIR / "vntext" / "lexicon.py", PROJECT_DIR / "vntext" / "lexicon.yml",
+    PROJECT_DIR / "vntext" / "normalise.py",
 )
 
 
@@ -46,7 +46,7 @@ def input_files() -> List[Path]:
     return [
         *FAQ_DIR.glob("*.yml"), *DOCUMENTS_DIR.glob("*.md"), KNOWLEDGE_DIR / "facts.yml",
         KNOWLEDGE_DIR / "programmes.yml", CODE_DIR / "settings" / "retrieval.yml",
-        PROJECT_DIR / "bot" / "lexicon.yml", *code,
+        PROJECT_DIR / "vntext" / "lexicon.yml", *code,
     ]
 
 

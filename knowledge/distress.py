@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.vietnamese import fold, nfc
+from vntext.normalise import fold, nfc
 from knowledge.tables import PolicyTables
 
 DESPAIR_PATTERNS = re.compile(

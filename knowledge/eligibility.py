@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
-from bot.lexicon import load_lexicon, tier_as_told
-from bot.vietnamese import fold
+from vntext.lexicon import load_lexicon, tier_as_told
+from vntext.normalise import fold
 from knowledge.tables import PolicyTables
 
 # Which programme a household tier or loan purpose named in a message points to.

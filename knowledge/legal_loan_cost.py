@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from bot.vietnamese import fold, nfc
+from vntext.normalise import fold, nfc
 from knowledge.dated import number
 from knowledge.eligibility import programmes_named
 from knowledge.loan_calculator import money_amounts, fmt_money, read_loan

@@ -22,7 +22,7 @@ from typing import Dict, List, Pattern, Tuple
 
 import yaml
 
-from bot.vietnamese import fold
+from vntext.normalise import fold
 from knowledge.eligibility import LISTED_TIERS, persons_named, programmes_named
 from knowledge.message_parts import asked_parts
 

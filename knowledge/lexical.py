@@ -15,8 +15,8 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from bot.lexicon import load_lexicon, underthesea_words
-from bot.vietnamese import fold, nfc
+from vntext.lexicon import load_lexicon, underthesea_words
+from vntext.normalise import fold, nfc
 
 # Function words and polite particles that say nothing about the topic.
 STOPWORDS = frozenset(

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-from bot.vietnamese import fold, nfc
+from vntext.normalise import fold, nfc
 
 DAYS = {"ngay": 1.0, "tuan": 7.0, "thang": 365.0 / 12.0, "nam": 365.0}
 PERIOD_WORDS = {"ngay": "ngày", "tuan": "tuần", "thang": "tháng", "nam": "năm"}

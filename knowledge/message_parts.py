@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import List
 
-from bot.vietnamese import fold, nfc
+from vntext.normalise import fold, nfc
 
 MIN_WORDS = 18  # shorter messages are searched whole
 MAX_QUESTIONS = 3

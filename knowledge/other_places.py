@@ -18,7 +18,7 @@ from typing import List, Optional, Pattern, Tuple
 
 import yaml
 
-from bot.vietnamese import fold
+from vntext.normalise import fold
 
 SETTINGS_PATH = Path(__file__).resolve().parent / "settings" / "other_places.yml"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.vietnamese import fold
+from vntext.normalise import fold
 
 # The framing of a proposal (folded). Strong words make a petition by themselves; a weak
 # one ("đề nghị gia hạn…") does only when nobody speaks of their own case ("tôi đề nghị

@@ -48,7 +48,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
-from bot.vietnamese import fold, has_diacritics, iter_pieces, nfc
+from vntext.normalise import fold, has_diacritics, iter_pieces, nfc
 from knowledge.province import load, verified_value
 
 log = logging.getLogger(__name__)

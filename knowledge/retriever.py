@@ -4,7 +4,7 @@ Two scores are fused for each unit (FAQ entry, document passage): the cosine of 
 query with the unit (best paraphrase for FAQ entries) and its BM25 score as a share of
 the best possible for the query. Why both: e5 understands well-written paraphrases;
 folded BM25 matches questions typed without diacritics. e5 understands those poorly,
-so such questions are embedded after diacritic restoration (knowledge/diacritics.py).
+so such questions are embedded after diacritic restoration (vntext/diacritics.py).
 The fused score is also what the answerer's confidence thresholds apply to.
 """
 
@@ -19,10 +19,10 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from bot.vietnamese import nfc
+from vntext.normalise import nfc
 from knowledge.build_index import INDEX_DIR, current_index_dir
 from knowledge.corpus import FaqEntry, Passage
-from knowledge.diacritics import DiacriticRestorer, needs_restoration
+from vntext.diacritics import DiacriticRestorer, needs_restoration
 from knowledge.embedder import Embedder, load_settings
 from knowledge.lexical import BM25Index, analyze
 

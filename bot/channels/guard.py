@@ -5,7 +5,7 @@ numbers, bursts of the same message. Each channel (REST, web widget, Zalo) passe
 raw text through :func:`MessageGuard.screen` and lets :func:`answer` run Rasa, so that:
 
 - the text Rasa stores and logs is clean (valid Unicode, no control characters),
-  cut to a sane length and has personal numbers masked (``bot.pii``);
+  cut to a sane length and has personal numbers masked (``vntext.pii``);
 - a message that looks like a Rasa command ("/restart") is read as plain text;
 - a sender who floods the bot gets a polite "slow down" instead of an answer;
 - the citizen always gets a reply within a deadline, even when the action server is
@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Union
 
 from bot.channels.shared_state import SharedState, shared_state
-from bot.pii import mask_personal_data
-from bot.vietnamese import nfc
+from vntext.normalise import nfc
+from vntext.pii import mask_personal_data
+from vntext.replies import EMPTY_REPLY
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +46,6 @@ PERSONAL_DATA_NOTICE = (
     "Vì an toàn, anh/chị đừng gửi số CCCD/CMND, số điện thoại, số tài khoản hay email qua đây: "
     "tôi đã ẩn các số đó và không cần chúng để trả lời. Hồ sơ vay chỉ nộp trực tiếp tại "
     "Điểm giao dịch xã hoặc qua Tổ tiết kiệm và vay vốn."
-)
-EMPTY_REPLY = (
-    "Tôi chưa nhận được nội dung nào. Anh/chị gõ câu hỏi bằng tiếng Việt, có dấu hay không dấu đều được, "
-    "ví dụ: \"Lãi suất vay hộ nghèo bao nhiêu?\""
 )
 RATE_LIMIT_REPLY = (
     "Anh/chị gửi nhiều tin quá nhanh, tôi chưa kịp trả lời. Anh/chị vui lòng đợi khoảng một phút "

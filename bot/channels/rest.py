@@ -27,7 +27,7 @@ from bot.channels.guard import (
     metadata_too_large,
     screen_metadata,
 )
-from bot.channels.zalo import SENDER_PREFIX as ZALO_SENDER_PREFIX
+from bot.announcements import ZALO_SENDER_PREFIX
 from bot.privacy import PrivacyDesk
 
 logger = logging.getLogger(__name__)

@@ -28,7 +28,7 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.lexicon import tier_as_told
+from vntext.lexicon import tier_as_told
 from bot.nlu.underthesea_tokenizer import LEXICON_ENTITY, LEXICON_VALUE, UndertheseaTokenizer
 
 

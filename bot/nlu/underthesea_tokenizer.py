@@ -20,8 +20,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.lexicon import DEFAULT_LEXICON_PATH, Span, load_lexicon, underthesea_words
-from bot.vietnamese import fold, nfc
+from vntext.lexicon import DEFAULT_LEXICON_PATH, Span, load_lexicon, underthesea_words
+from vntext.normalise import fold, nfc
 
 # Token data keys read by the LexiconEntityExtractor (plain strings so tokens stay
 # serialisable for Rasa's training cache).

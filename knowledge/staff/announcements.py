@@ -11,7 +11,7 @@ prepared here for staff to edit, submit and have approved.
 
 Everything is kept in one SQLite file in the staff state folder (``announcements.db``,
 0600): the announcements, every action on them (``events``: who, when, what) and every
-delivery to every Zalo user (``deliveries``). Text is masked (``bot/pii.py``) when it is
+delivery to every Zalo user (``deliveries``). Text is masked (``vntext/pii.py``) when it is
 saved, rendered and shown: no page or export carries an unmasked personal number.
 """
 
@@ -26,7 +26,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bot import sqlite_files
 from bot.announcements import vietnam_today, write_published
-from bot.pii import mask_personal_data
+from vntext.pii import mask_personal_data
 from knowledge.staff.approval import now_iso, refuse_own
 from knowledge.staff.figure_store import known_placeholder, parse_date
 from knowledge.staff.validation import Problem

@@ -26,7 +26,7 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.response import HTTPResponse, html, redirect, text
 from sanic.response import json as json_response
 
-from bot.vietnamese import fold
+from vntext.normalise import fold
 from knowledge.answering import faq_answer
 from knowledge.build_index import current_index_dir
 from knowledge.corpus import FaqEntry

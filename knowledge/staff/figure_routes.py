@@ -14,7 +14,7 @@ from typing import Any, Callable, List, Mapping, Optional, Sequence
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, redirect
 
-from bot.vietnamese import fold
+from vntext.normalise import fold
 from knowledge import dated
 from knowledge.clock import today
 from knowledge.staff import figure_pages, figure_sheet

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, Iterator
 
-from bot.vietnamese import fold
+from vntext.normalise import fold
 
 _THREAD_LOCKS: Dict[Path, threading.Lock] = {}
 _GUARD = threading.Lock()

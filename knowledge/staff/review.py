@@ -5,7 +5,7 @@ read-only through ``tracker_reader.py`` (SQLite, or PostgreSQL in the scale-out)
 conversation is listed when a user message was read as ``nlu_fallback``, the bot ran
 ``action_default_fallback``, the knowledge action set ``answer_kind`` to ``unsure`` or
 ``unavailable``, or the web widget set ``answer_feedback`` to ``{"rating": "down", ...}``. Every text shown has personal
-numbers masked (bot/pii.py), and conversations are named by a hash of the sender id,
+numbers masked (vntext/pii.py), and conversations are named by a hash of the sender id,
 which may itself be a phone number.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
-from bot.pii import mask_personal_data
+from vntext.pii import mask_personal_data
 from knowledge.staff.tracker_reader import TrackerReader, reader_for
 
 REASONS = {

@@ -21,7 +21,7 @@ text was rated. Black-credit signals are conversations where the loan calculator
 reply says the lender "có thể bị xử lý hình sự" (the rate found, and the amount
 received, read from that reply) or a message was read as ``black_credit_victim``;
 only counts, weeks and figures are kept, never a text or a sender. Every text the
-statistics keep (unanswered questions) is masked again with ``bot.pii``.
+statistics keep (unanswered questions) is masked again with ``vntext.pii``.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 import numpy as np
 
-from bot.pii import mask_personal_data
-from bot.vietnamese import fold
+from vntext.pii import mask_personal_data
+from vntext.normalise import fold
 from knowledge.clock import VIETNAM
 from knowledge.staff.tracker_reader import TrackerReader, reader_for
 
@@ -373,7 +373,7 @@ def group_questions(texts: Sequence[str], encode: Optional[Callable[[List[str]],
 
 def meaning_encoder(retriever: Any) -> Callable[[List[str]], np.ndarray]:
     """Texts → unit vectors with the bot's own embedder, accents restored as the retriever does."""
-    from knowledge.diacritics import needs_restoration
+    from vntext.diacritics import needs_restoration
 
     def encode(texts: List[str]) -> np.ndarray:
         restorer = retriever.index.restorer

@@ -4,7 +4,7 @@ One set of charts, drawn with matplotlib on figures of their own (no pyplot stat
 two staff members can download at once), is shown on the «Thống kê» page and put into
 both reports. Text is in DejaVu Sans, which has every Vietnamese letter, and the PDF
 embeds it as TrueType (``pdf.fonttype`` 42) so the report's text can be copied and
-searched. Every citizen's text in a report has passed ``bot.pii`` masking again.
+searched. Every citizen's text in a report has passed ``vntext.pii`` masking again.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, 
 
 import numpy as np
 
-from bot.vietnamese import fold, nfc
+from vntext.normalise import fold, nfc
 from knowledge.eligibility import programmes_named
 from knowledge.lexical import BM25Index, analyze
 from knowledge.retriever import Retriever, fuse

@@ -26,7 +26,7 @@ from typing import Dict, List, Optional
 import sqlalchemy as sa
 import yaml
 
-from bot.pii import mask_personal_data
+from vntext.pii import mask_personal_data
 from knowledge.black_credit import CRIMINAL_THRESHOLD, assess
 from knowledge.clock import VIETNAM
 from knowledge.tables import PolicyTables

@@ -18,7 +18,7 @@ import pytest
 import requests
 import yaml
 
-from bot.vietnamese import has_diacritics
+from vntext.normalise import has_diacritics
 from tests.integration.servers import BotServers, new_sender, texts
 
 CASES: List[Dict] = yaml.safe_load((Path(__file__).parents[1] / "data" / "bad_input_cases.yml").read_text("utf-8"))

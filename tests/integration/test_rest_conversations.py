@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.vietnamese import has_diacritics
+from vntext.normalise import has_diacritics
 from knowledge.answering import SOURCE_PREFIX
 from knowledge.eligibility import questions_to_ask
 from tests.integration.servers import new_sender, texts

@@ -20,7 +20,7 @@ from bot.channels.guard import (
     clean_text,
 )
 from bot.channels.rest import parse_body
-from bot.pii import mask_personal_data
+from vntext.pii import mask_personal_data
 
 
 class FakeClock:

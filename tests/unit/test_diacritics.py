@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.corpus import load_faq
-from knowledge.diacritics import DiacriticRestorer, needs_restoration
+from vntext.diacritics import DiacriticRestorer, needs_restoration
 
 
 @pytest.fixture(scope="module")

@@ -114,7 +114,7 @@ def test_no_loan_terms_no_calculation(message):
      ("10.000.000đ", 1e7), ("2 triệu rưỡi", 2.5e6), ("1,5 triệu", 1.5e6), ("200 ngàn", 2e5)],
 )
 def test_money(text, value):
-    from bot.vietnamese import fold
+    from vntext.normalise import fold
 
     assert parse_money(fold(text)) == pytest.approx(value)
 

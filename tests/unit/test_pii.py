@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.pii import MASKS, mask_personal_data
+from vntext.pii import MASKS, mask_personal_data
 from knowledge.loan_calculator import read_loan
 
 ID, PHONE, ACCOUNT, EMAIL = "id_number", "phone", "bank_account", "email"

@@ -17,7 +17,7 @@ from typing import Any, Dict
 
 import pytest
 
-from bot.vietnamese import fold
+from vntext.normalise import fold
 from knowledge import places
 from knowledge.answering import Answerer
 from knowledge.places import Place, find_place

@@ -4,8 +4,8 @@ import unicodedata
 
 import pytest
 
-from bot.lexicon import load_lexicon
-from bot.vietnamese import fold, folded_words, has_diacritics, iter_pieces
+from vntext.lexicon import load_lexicon
+from vntext.normalise import fold, folded_words, has_diacritics, iter_pieces
 
 
 @pytest.mark.parametrize(

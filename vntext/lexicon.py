@@ -16,7 +16,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
-from bot.vietnamese import fold, iter_pieces, nfc
+from vntext.normalise import fold, iter_pieces, nfc
 
 DEFAULT_LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 

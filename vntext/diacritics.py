@@ -14,7 +14,7 @@ import re
 from collections import Counter, defaultdict
 from typing import Dict, Iterable, List, Tuple
 
-from bot.vietnamese import fold, has_diacritics, nfc
+from vntext.normalise import fold, has_diacritics, nfc
 
 _SYLLABLE_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 START = "<s>"
