@@ -19,13 +19,13 @@ def api_token_from_file(argv: List[str]) -> List[str]:
 
     ``ps`` shows every process's arguments to every local user, so the start scripts do
     not pass the token: with ``--enable-api`` it is read here from ``RASA_API_TOKEN_FILE``
-    (default ``.cache/rasa_api_token``, kept 0600; ``bot.private_files``) and given to Rasa
+    (default ``.cache/rasa_api_token``, kept 0600; ``bot.stores.private_files``) and given to Rasa
     inside this process. Without a token the API would be open, so the server refuses
     to start.
     """
     if "--enable-api" not in argv or any(a == "--auth-token" or a.startswith("--auth-token=") for a in argv):
         return argv
-    from bot.private_files import read_token, token_file
+    from bot.stores.private_files import read_token, token_file
 
     token = read_token()
     if not token:

@@ -14,8 +14,8 @@ export TRACKER_DB="${TRACKER_DB:-$PWD/.cache/conversations.db}"
 export LOCK_DB="${LOCK_DB:-$(dirname "$TRACKER_DB")/locks.db}"
 # Server profile (issue 18; README, "A small provincial server"):
 # - standard: two Rasa worker processes, one per core. They share conversations, locks
-#   (bot/lock_store.py) and what the channels remember per citizen (rate limit, Zalo
-#   options and deliveries: bot/channels/shared_state.py) through SQLite files.
+#   (bot/stores/lock_store.py) and what the channels remember per citizen (rate limit, Zalo
+#   options and deliveries: bot/stores/shared_state.py) through SQLite files.
 # - small: one Rasa process, for a 2 GB virtual server: about 400 MB less, and the
 #   staff tools drop the search model after 2 idle minutes instead of 10; it costs
 #   throughput (measured figures in the README).

@@ -53,3 +53,9 @@ def iter_pieces(text: str) -> Iterator[Tuple[str, int, int]]:
 def folded_words(text: str) -> List[str]:
     """Folded word pieces of a text, punctuation dropped (for lexical matching)."""
     return [fold(p) for p, _, _ in iter_pieces(nfc(text)) if p[0].isalnum() or len(p) > 1]
+
+
+def phrase_key(text: str) -> str:
+    """Folded, lower-case words only, the key exact phrases are compared by:
+    «Xoá hết tin nhắn của tôi!» → «xoa het tin nhan cua toi»."""
+    return " ".join(re.sub(r"[^\w]+", " ", fold(text or ""), flags=re.UNICODE).replace("_", " ").split())

@@ -11,7 +11,7 @@ raw text through :func:`MessageGuard.screen` and lets :func:`answer` run Rasa, s
 - the citizen always gets a reply within a deadline, even when the action server is
   down or slow ("hệ thống đang bận"); the conversation continues once it is back;
 - «xem/xóa dữ liệu của tôi» are answered before Rasa, and a new conversation's first
-  answer ends with the personal-data notice (``bot.privacy``).
+  answer ends with the personal-data notice (``bot.channels.privacy``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Union
 
-from bot.channels.shared_state import SharedState, shared_state
+from bot.stores.shared_state import SharedState, shared_state
 from vntext.normalise import nfc
 from vntext.pii import mask_personal_data
 from vntext.replies import EMPTY_REPLY
@@ -149,7 +149,7 @@ class Screened:
 class RateLimiter:
     """Token bucket per sender: ``burst`` messages at once, then ``per_minute``.
 
-    The buckets live in the channels' shared state (``bot/channels/shared_state.py``),
+    The buckets live in the channels' shared state (``bot/stores/shared_state.py``),
     so a sender has one budget whichever Rasa process or machine receives the message.
     """
 
@@ -227,7 +227,7 @@ async def answer(
     replies = [{"recipient_id": sender_id, "text": notice} for notice in screened.notices]
     if screened.reply_instead is not None:
         return replies + [{"recipient_id": sender_id, "text": screened.reply_instead}]
-    if privacy is not None:  # bot.privacy.PrivacyDesk: «xem/xóa dữ liệu của tôi», the first-contact notice
+    if privacy is not None:  # bot.channels.privacy.PrivacyDesk: «xem/xóa dữ liệu của tôi», the first-contact notice
         handled, to_rasa = await privacy.intercept(screened.text, sender_id)
         replies += handled
         if not to_rasa:

@@ -27,8 +27,8 @@ from bot.channels.guard import (
     metadata_too_large,
     screen_metadata,
 )
-from bot.announcements import ZALO_SENDER_PREFIX
-from bot.privacy import PrivacyDesk
+from bot.stores.announcements import ZALO_SENDER_PREFIX
+from bot.channels.privacy import PrivacyDesk
 
 logger = logging.getLogger(__name__)
 
@@ -102,10 +102,10 @@ class GuardedRestInput(RestInput):
             return response.json(replies)
 
         # Conversations older than the retention period are deleted by each Rasa process
-        # (bot/retention.py); every deployment registers this channel.
+        # (bot/stores/retention.py); every deployment registers this channel.
         @webhook.listener("after_server_start")
         async def start_retention(app: Any, loop: Any) -> None:
-            from bot.retention import run_periodically
+            from bot.stores.retention import run_periodically
 
             self._retention = asyncio.ensure_future(run_periodically(
                 lambda: getattr(getattr(app.ctx, "agent", None), "tracker_store", None)))

@@ -11,7 +11,7 @@ rate-limited, with a "busy" reply when Rasa cannot answer. Images, stickers, voi
 the like get a polite "text only" reply; following the OA gets the greeting.
 
 Every citizen the channel hears from (a message, a follow) is kept in the follower book
-(``bot/announcements.py``) that the staff app sends approved announcements to;
+(``bot/stores/announcements.py``) that the staff app sends approved announcements to;
 «hủy nhận tin» / «nhận tin» (accented or not) opt out and back in, answered here like
 the privacy phrases, never stored; unfollowing stops announcements too.
 
@@ -31,15 +31,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.announcements import (
+from bot.stores.announcements import (
     OPTED_IN_REPLY, OPTED_OUT_REPLY, UNAVAILABLE_REPLY, ZALO_SENDER_PREFIX, FollowerBook, subscription_request,
 )
 from bot.channels.guard import MessageGuard, Screened, answer
-from bot.channels.shared_state import SharedState, shared_state
+from bot.stores.shared_state import SharedState, shared_state
 from bot.channels.zalo_client import ZaloApiError, ZaloClient, make_client
 from bot.channels.zalo_replies import TEXT_LIMIT, TEXT_ONLY_REPLY, OptionMemory, to_zalo
 from bot.channels.zalo_webhook import SIGNATURE_HEADER, ZaloEvent, is_fresh, parse_body, parse_event, signature_matches
-from bot.privacy import PrivacyDesk
+from bot.channels.privacy import PrivacyDesk
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class ZaloOAInput(InputChannel):
         # Rasa process or machine it reaches.
         self.state = state or shared_state()
         self.options = OptionMemory(self.state)
-        # «xem/xóa dữ liệu của tôi» and the first-contact notice need Rasa's agent (bot/privacy.py).
+        # «xem/xóa dữ liệu của tôi» and the first-contact notice need Rasa's agent (bot/channels/privacy.py).
         self.app: Any = None
         self._followers: Optional[FollowerBook] = None
         self.privacy = ZaloDesk(lambda: getattr(getattr(self.app, "ctx", None), "agent", None), self.state,

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from bot.channels.shared_state import SharedState, shared_state
+from bot.stores.shared_state import SharedState, shared_state
 
 TEXT_LIMIT = 2000
 # Starts the source line of an answer; the same words as knowledge.answering.SOURCE_PREFIX

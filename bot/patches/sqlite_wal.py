@@ -21,7 +21,7 @@ TESTED_ON = {"rasa": "3.6.21", "SQLAlchemy": "1.4.54"}
 
 
 def _on_connect(connection: Any, _record: Any) -> None:
-    from bot.sqlite_files import use_write_ahead_log
+    from bot.stores.sqlite_files import use_write_ahead_log
 
     if type(connection).__module__.startswith("sqlite3"):
         use_write_ahead_log(connection)

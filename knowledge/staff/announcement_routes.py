@@ -2,7 +2,7 @@
 
 Added by ``create_app`` (login and CSRF are enforced there). After every approval or
 withdrawal, and whenever the day or the figures change, the approved announcements are
-published for the channels (``bot/announcements.py``). Sending to Zalo runs in the
+published for the channels (``bot/stores/announcements.py``). Sending to Zalo runs in the
 app's event loop in the background; the page shows the counts as they grow.
 """
 
@@ -15,8 +15,8 @@ from typing import Any, Callable, Dict, Mapping, Optional, Set, Tuple
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, redirect
 
-from bot.announcements import ZALO_SENDER_PREFIX as SENDER_PREFIX
-from bot.announcements import FollowerBook, vietnam_today
+from bot.stores.announcements import ZALO_SENDER_PREFIX as SENDER_PREFIX
+from bot.stores.announcements import FollowerBook, vietnam_today
 from bot.channels.zalo_client import client_from_env
 from knowledge.staff import announcement_pages as pages
 from knowledge.staff.announcements import (

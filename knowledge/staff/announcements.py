@@ -4,7 +4,7 @@ A staff member writes a short plain text that may quote figures with ``{{group.k
 placeholders (rendered from the tables for the day it is shown, so an approved change of
 rate shows by itself), and an optional last day. It is invisible until *another* account
 approves it (``knowledge/staff/approval.py``, as for policy figures); then the staff app
-publishes it (``bot/announcements.py``: a JSON file the Rasa process reads) and staff may
+publishes it (``bot/stores/announcements.py``: a JSON file the Rasa process reads) and staff may
 send it to Zalo followers (``knowledge/staff/zalo_broadcast.py``). A withdrawal takes it
 down. When a policy figure change is approved, a *draft* quoting the new value is
 prepared here for staff to edit, submit and have approved.
@@ -24,8 +24,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from bot import sqlite_files
-from bot.announcements import vietnam_today, write_published
+from bot.stores import sqlite_files
+from bot.stores.announcements import vietnam_today, write_published
 from vntext.pii import mask_personal_data
 from knowledge.staff.approval import now_iso, refuse_own
 from knowledge.staff.figure_store import known_placeholder, parse_date

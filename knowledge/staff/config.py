@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.private_files import read_token
+from bot.stores.private_files import read_token
 from knowledge.paths import CONTENT_DIR, INDEX_DIR, PROJECT_DIR
 
 

@@ -23,7 +23,7 @@ Rules implemented, with their sources (researched 2026-12-07; stored copies of p
    THÔNG"), https://app.unpkg.com/@warriorteam/redai-zalo-sdk@1.32.17/files/dist/services/promotion.service.js .
    Zalo's own error -234 says promotion messages cannot be sent at night (22:00–06:00);
    the stricter 08:00–22:00 is kept. On top of that, citizens who wrote «hủy nhận tin»
-   or unfollowed are never sent anything (``bot/announcements.py``).
+   or unfollowed are never sent anything (``bot/stores/announcements.py``).
 4. **Error codes** (developers.zalo.me's table, as compiled in
    https://github.com/hoangnd25/monorepo/blob/main/wip/zalo-platform-integration.md ;
    -230 confirmed as returned in practice for the 7-day rule:
@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
-from bot.announcements import VIETNAM, FollowerBook, vietnam_today
+from bot.stores.announcements import VIETNAM, FollowerBook, vietnam_today
 from bot.channels.zalo_client import ZaloApiError
 from knowledge.staff.announcements import FAILED, QUEUED, SENT, AnnouncementStore
 

@@ -142,8 +142,8 @@ def gate(rows: List[Dict[str, Any]], limits: Dict[str, Any]) -> int:
 
 
 def answer_texts(replies: List[Dict[str, Any]]) -> str:
-    """The reply texts without the personal-data notice every new conversation ends with (bot/privacy.py)."""
-    from bot.privacy import notice_text
+    """The reply texts without the personal-data notice every new conversation ends with (bot/channels/privacy.py)."""
+    from bot.channels.privacy import notice_text
 
     return texts([reply for reply in replies if reply.get("text") != notice_text()])
 

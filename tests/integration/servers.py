@@ -19,7 +19,7 @@ from typing import Dict, Iterator, List, Optional
 
 import requests
 
-from bot.private_files import write_token
+from bot.stores.private_files import write_token
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA_BIN = ROOT / ".venv" / "rasa" / "bin"

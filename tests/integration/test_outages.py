@@ -21,7 +21,7 @@ from typing import Iterator
 import pytest
 
 from bot.channels.guard import BUSY_REPLY
-from bot.privacy import notice_text
+from bot.channels.privacy import notice_text
 from knowledge.answering import UNAVAILABLE_TEXT
 from knowledge.eligibility import questions_to_ask
 from tests.integration.servers import BotServers, new_sender, texts
@@ -91,7 +91,7 @@ def test_hanging_action_server_gets_a_busy_reply_within_the_deadline(servers):
         who = new_sender("slow")
         reply, seconds = timed_say(servers, who, "Lãi suất cho vay hộ nghèo là bao nhiêu?")
         print(f"reply with a hanging action server after {seconds:.2f} s")
-        # a first message: the personal-data notice follows the reply (bot/privacy.py)
+        # a first message: the personal-data notice follows the reply (bot/channels/privacy.py)
         assert reply == f"{BUSY_REPLY}\n{notice_text()}" and seconds < 5.5
         time.sleep(3)  # Rasa gives up on the hung request (ACTION_SERVER_TIMEOUT_SECONDS)
         greeting, _ = timed_say(servers, who, "xin chào")

@@ -13,7 +13,7 @@ from typing import Dict, List
 
 import requests
 
-from bot.privacy import CONFIRM_BUTTONS, CONFIRM_QUESTION, KEPT, notice_text
+from bot.channels.privacy import CONFIRM_BUTTONS, CONFIRM_QUESTION, KEPT, notice_text
 from tests.integration.servers import BotServers, texts
 
 RATE_QUESTION = "Lãi suất cho vay hộ nghèo là bao nhiêu?"
@@ -63,7 +63,7 @@ def test_no_keeps_the_conversation_and_yes_deletes_it_everywhere(bot):
 
 
 def test_the_rasa_server_deletes_old_conversations_by_itself(tmp_path):
-    """bot/retention.py runs in the Rasa process (started by the REST channel), here after 2 s."""
+    """bot/stores/retention.py runs in the Rasa process (started by the REST channel), here after 2 s."""
     import time
 
     from tests.integration.servers import running_bot

@@ -20,7 +20,7 @@ from typing import Dict, Iterator, Tuple
 import pytest
 import requests
 
-from bot.announcements import FollowerBook
+from bot.stores.announcements import FollowerBook
 from knowledge.tables import PolicyTables
 from tests.integration import staff_client
 from tests.integration.fake_zalo import FakeZalo

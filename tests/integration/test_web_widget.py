@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from bot.privacy import notice_text
+from bot.channels.privacy import notice_text
 from tests.integration import staff_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +77,7 @@ def test_history_and_feedback_refuse_other_conversations_ids(bot):
 def test_feedback_is_validated_and_stored_with_the_conversation(bot, tables):
     sender = web_sender()
     replies = bot.say(sender, QUESTION)
-    # the answer, without the first turn's personal-data notice (bot/privacy.py), which is not stored
+    # the answer, without the first turn's personal-data notice (bot/channels/privacy.py), which is not stored
     answer = "\n\n".join(r["text"] for r in replies if r.get("text") and r["text"] != notice_text())
     url = f"{base(bot)}/webhooks/web/feedback"
     assert requests.post(url, json={"sender": sender, "rating": "meh", "bot_text": answer}, timeout=10).status_code == 400

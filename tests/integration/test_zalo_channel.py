@@ -15,7 +15,7 @@ from typing import Iterator
 import pytest
 import requests
 
-from bot.announcements import OPTED_IN_REPLY, OPTED_OUT_REPLY, FollowerBook
+from bot.stores.announcements import OPTED_IN_REPLY, OPTED_OUT_REPLY, FollowerBook
 from bot.channels.zalo_replies import OPTIONS_INTRO, TEXT_LIMIT, TEXT_ONLY_REPLY
 from knowledge.answering import SOURCE_PREFIX
 from tests.integration.fake_zalo import text_event
@@ -142,7 +142,7 @@ def test_an_unsigned_or_unreadable_body_is_refused(zalo):
 
 def test_a_zalo_citizen_sees_and_deletes_their_data_by_typing(zalo):
     """Luật 91/2025/QH15: the notice once, «xem dữ liệu», «xoa du lieu» then option 1 («Có»)."""
-    from bot.privacy import CONFIRM_QUESTION, notice_text
+    from bot.channels.privacy import CONFIRM_QUESTION, notice_text
 
     user = new_sender("u-privacy")
     first = "\n".join(zalo.ask(user, RATE_QUESTION))

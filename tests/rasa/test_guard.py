@@ -7,7 +7,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from bot.channels import shared_state
+from bot.stores import shared_state
 from bot.channels.guard import (
     BUSY_REPLY,
     CUT_NOTICE,

@@ -6,7 +6,7 @@ import asyncio
 import multiprocessing
 from pathlib import Path
 
-from bot.lock_store import SQLiteLockStore
+from bot.stores.lock_store import SQLiteLockStore
 
 
 def test_tickets_are_shared_between_stores_on_one_file(tmp_path):
@@ -52,7 +52,7 @@ def test_two_processes_never_handle_one_conversation_at_once(tmp_path):
 def test_a_waiting_message_rechecks_the_lock_every_few_milliseconds(tmp_path, monkeypatch):
     import rasa.core.lock_store as rasa_lock_store
 
-    from bot.lock_store import POLL_SECONDS
+    from bot.stores.lock_store import POLL_SECONDS
 
     waits = []
     real_sleep = asyncio.sleep

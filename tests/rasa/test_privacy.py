@@ -29,10 +29,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import privacy, retention
-from bot.channels import shared_state
+from bot.channels import privacy
+from bot.stores import retention, shared_state
 from bot.channels.guard import MessageGuard, RateLimiter, answer
-from bot.privacy import (
+from bot.channels.privacy import (
     CONFIRM_BUTTONS,
     CONFIRM_QUESTION,
     KEPT,
@@ -41,7 +41,7 @@ from bot.privacy import (
     PrivacyDesk,
     request_kind,
 )
-from bot.tracker_store import QuickSQLTrackerStore, sql_store
+from bot.stores.tracker_store import QuickSQLTrackerStore, sql_store
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = Domain.from_yaml("""
@@ -200,7 +200,7 @@ def test_retention_runs_as_a_module_on_the_servers_endpoints(tmp_path):
     store = QuickSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(db))
     save_turn(store, "old", "câu hỏi cũ", time.time() - 400 * DAY)
     save_turn(store, "recent", "câu hỏi mới", time.time() - DAY)
-    done = subprocess.run([sys.executable, "-m", "bot.retention", "--endpoints", str(ROOT / "endpoints.yml")],
+    done = subprocess.run([sys.executable, "-m", "bot.stores.retention", "--endpoints", str(ROOT / "endpoints.yml")],
                           cwd=ROOT, env=dict(os.environ, TRACKER_DB=str(db), CONVERSATION_RETENTION_DAYS="365"),
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -13,9 +13,9 @@ from typing import Any, Iterator, List
 
 import pytest
 
-from bot.channels import shared_state
+from bot.stores import shared_state
 from bot.channels.guard import RateLimiter
-from bot.channels.shared_state import RedisState, SharedState, SQLiteState
+from bot.stores.shared_state import RedisState, SharedState, SQLiteState
 
 
 def _free_port() -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 
-from bot import sqlite_files
+from bot.stores import sqlite_files
 
 
 def _open_and_write(path: str, start: "multiprocessing.synchronize.Event") -> None:

@@ -10,7 +10,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.tracker_store import QuickSQLTrackerStore
+from bot.stores.tracker_store import QuickSQLTrackerStore
 
 DOMAIN = Domain.from_yaml("""
 version: "3.1"

@@ -12,7 +12,7 @@ import pytest
 from rasa.shared.exceptions import RasaException
 
 from bot.channels.zalo import ZaloOAInput
-from bot.channels import shared_state
+from bot.stores import shared_state
 from bot.channels.zalo_client import TokenPair, TokenStore
 
 CREDENTIALS = {"app_id": "app", "oa_secret_key": "oa-secret", "app_secret": "app-secret",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.announcements import VIETNAM, FollowerBook, PublishedAnnouncements, subscription_request
+from bot.stores.announcements import VIETNAM, FollowerBook, PublishedAnnouncements, subscription_request
 from bot.channels.zalo_client import ClientSettings, TokenPair, TokenStore, ZaloClient
 from knowledge.staff.announcements import (
     APPROVED, DRAFT, PENDING, REJECTED, WITHDRAWN, AnnouncementError, AnnouncementStore, SelfApprovalError,

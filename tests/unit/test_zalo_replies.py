@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.channels.shared_state import SQLiteState
+from bot.stores.shared_state import SQLiteState
 from bot.channels.zalo_replies import (OPTIONS_INTRO, SOURCE_PREFIX, TEXT_LIMIT, OptionMemory, split_text,
                                        to_zalo)
 from knowledge.answering import SOURCE_PREFIX as ANSWER_SOURCE_PREFIX

@@ -12,7 +12,7 @@ Rasa mounts this blueprint under ``/webhooks/web/``:
   officers' review queue reads.
 - ``GET /webhooks/web/announcement`` — the current approved announcement
   (``{"announcement": {"id", "text", "expires"}}`` or ``null``), read-only, from the file
-  the staff app publishes (``bot/announcements.py``); the history answer carries it too,
+  the staff app publishes (``bot/stores/announcements.py``); the history answer carries it too,
   so the widget shows it as a new conversation's first message and in a banner.
 
 Messages themselves go through the guarded REST channel (``/webhooks/rest/webhook``),
@@ -37,7 +37,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.announcements import PublishedAnnouncements
+from bot.stores.announcements import PublishedAnnouncements
 from bot.channels.guard import RATE_LIMIT_REPLY, RateLimiter
 from bot.channels.rest import parse_body
 

@@ -13,7 +13,7 @@ store (or its analytics) can read them. Works on SQLite and PostgreSQL alike.
 endpoints.yml::
 
     tracker_store:
-      type: bot.tracker_store.QuickSQLTrackerStore
+      type: bot.stores.tracker_store.QuickSQLTrackerStore
       dialect: "sqlite"
       db: ${TRACKER_DB}
 """

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Optional, Union
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 TOKEN_FILE_VARIABLE = "RASA_API_TOKEN_FILE"
 DEFAULT_TOKEN_FILE = PROJECT_DIR / ".cache" / "rasa_api_token"
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Optional, Tuple, Union
 
-from bot import sqlite_files
+from bot.stores import sqlite_files
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ Python, another environment), so the two meet in one shared folder,
   announcements. The Zalo channel writes it; the staff app reads it to send.
 
 Citizens opt out and back in on Zalo with exact phrases, answered in the channel layer
-like «xem/xóa dữ liệu của tôi» (``bot/privacy.py``): «hủy nhận tin» / «huy nhan tin»
+like «xem/xóa dữ liệu của tôi» (``bot/channels/privacy.py``): «hủy nhận tin» / «huy nhan tin»
 and «nhận tin» / «nhan tin». No NLU is involved, so a request can never be misread,
 and these messages are not stored as conversation.
 
@@ -32,16 +32,17 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from bot import sqlite_files
+from bot.stores import sqlite_files
+from bot.stores.private_files import private_dir, private_file
+from vntext.normalise import phrase_key
 from vntext.pii import mask_personal_data
-from bot.private_files import private_dir, private_file
 
 VIETNAM = timezone(timedelta(hours=7))
 ZALO_SENDER_PREFIX = "zalo_"  # a Zalo user's conversation id in the tracker store
 PUBLISHED_FILE = "published.json"
 FOLLOWERS_FILE = "followers.db"
 
-# Exact phrases (folded by bot.privacy.normalised: no diacritics, lower case, words only).
+# Exact phrases (folded by vntext.normalise.phrase_key: no diacritics, lower case, words only).
 OPT_OUT_PHRASES = frozenset({"huy nhan tin", "huy nhan thong bao", "ngung nhan tin"})
 OPT_IN_PHRASES = frozenset({"nhan tin", "nhan thong bao", "nhan lai tin"})
 
@@ -86,9 +87,7 @@ def vietnam_today() -> date:
 
 def subscription_request(text: str) -> Optional[str]:
     """ "out" for «hủy nhận tin», "in" for «nhận tin» (accented or not), None for any other message."""
-    from bot.privacy import normalised
-
-    words = normalised(text)
+    words = phrase_key(text)
     if words in OPT_OUT_PHRASES:
         return "out"
     if words in OPT_IN_PHRASES:

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Union
 
-from bot.private_files import private_dir, private_file
+from bot.stores.private_files import private_dir, private_file
 
 BUSY_TIMEOUT_MS = 10_000
 PRAGMAS = (f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}", "PRAGMA synchronous=NORMAL")

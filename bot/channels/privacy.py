@@ -21,21 +21,20 @@ None of these messages is stored: they never reach Rasa.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from bot.channels.shared_state import SharedState, shared_state
+from bot.stores.retention import retention_days
+from bot.stores.shared_state import SharedState, shared_state
+from vntext.normalise import phrase_key
 from vntext.pii import mask_personal_data
-from vntext.normalise import fold
 
 logger = logging.getLogger(__name__)
 
-PROVINCE_SETTINGS = Path(__file__).resolve().parents[1] / "knowledge" / "settings" / "province.yml"
-DEFAULT_RETENTION_DAYS = 365
+PROVINCE_SETTINGS = Path(__file__).resolve().parents[2] / "knowledge" / "settings" / "province.yml"
 # A «Có» counts only this long after the question.
 CONFIRM_SECONDS = 600
 VIETNAM = timezone(timedelta(hours=7))
@@ -92,14 +91,9 @@ _NO = {"khong", "khong a", "ko", "k", "kg", "khg", "hong", "no", "khong xoa", "d
        "huy", "giu lai", "giu", "khong giu lai", "khong can", "khoi"}
 
 
-def normalised(text: str) -> str:
-    """Folded, lower-case words only: «Xoá hết tin nhắn của tôi!» → «xoa het tin nhan cua toi»."""
-    return " ".join(re.sub(r"[^\w]+", " ", fold(text or ""), flags=re.UNICODE).replace("_", " ").split())
-
-
 def request_kind(text: str) -> Optional[str]:
     """"delete", "view" or None for any other message."""
-    words = normalised(text)
+    words = phrase_key(text)
     if len(words) > 80:
         return None
     if DELETE_REQUEST.match(words):
@@ -110,14 +104,6 @@ def request_kind(text: str) -> Optional[str]:
 
 
 # ------------------------------------------------------------------ settings
-def retention_days() -> int:
-    """``CONVERSATION_RETENTION_DAYS`` (default 365); 0 or less keeps conversations forever."""
-    try:
-        return int(float(os.environ.get("CONVERSATION_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)))
-    except ValueError:
-        return DEFAULT_RETENTION_DAYS
-
-
 def retention_phrase(days: int) -> str:
     if days <= 0:
         return "cho đến khi anh/chị yêu cầu xóa"
@@ -215,7 +201,7 @@ class PrivacyDesk:
         agent = self.agent_of()
         if agent is None or getattr(agent, "processor", None) is None:
             return None, None
-        from bot.tracker_store import sql_store
+        from bot.stores.tracker_store import sql_store
 
         return agent, sql_store(agent.tracker_store)
 
@@ -244,7 +230,7 @@ class PrivacyDesk:
         kind = request_kind(text)
         if kind is None and self.state.get(pending_key):
             self.state.delete(pending_key)
-            answer = normalised(text)
+            answer = phrase_key(text)
             if answer in _YES:
                 return [self._reply(sender_id, await self._delete(sender_id))], False
             if answer in _NO:

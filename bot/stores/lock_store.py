@@ -14,7 +14,7 @@ Rasa's own with the same quick re-check of a busy conversation (``QuickRecheck``
 endpoints.yml::
 
     lock_store:
-      type: bot.lock_store.SQLiteLockStore
+      type: bot.stores.lock_store.SQLiteLockStore
       db: .cache/locks.db
 """
 
@@ -28,7 +28,7 @@ import rasa.core.lock_store as rasa_lock_store
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 
-from bot import sqlite_files
+from bot.stores import sqlite_files
 
 POLL_SECONDS = 0.02
 SCHEMA = "CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, lock TEXT NOT NULL)"

@@ -10,7 +10,7 @@ Two ways to run it, both safe to run at the same time (the deletion is idempoten
 - the Rasa server does it by itself: each process runs it a minute after start, then
   every ``RETENTION_INTERVAL_HOURS`` (6) — started by the REST channel, which every
   deployment registers;
-- ``.venv/rasa/bin/python -m bot.retention [--endpoints endpoints.yml] [--days N]``
+- ``.venv/rasa/bin/python -m bot.stores.retention [--endpoints endpoints.yml] [--days N]``
   once, e.g. from cron; it reads the tracker store from the endpoints file (with the
   same environment variables as the server: ``TRACKER_DB``, or the scale-out's
   PostgreSQL settings).
@@ -26,12 +26,20 @@ import sys
 import time
 from typing import Any, Callable, Optional, Tuple
 
-from bot.privacy import retention_days
 
 logger = logging.getLogger(__name__)
 
 DAY = 24 * 3600
+DEFAULT_RETENTION_DAYS = 365
 FIRST_RUN_DELAY_SECONDS = 60.0
+
+
+def retention_days() -> int:
+    """``CONVERSATION_RETENTION_DAYS`` (default 365); 0 or less keeps conversations forever."""
+    try:
+        return int(float(os.environ.get("CONVERSATION_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)))
+    except ValueError:
+        return DEFAULT_RETENTION_DAYS
 
 
 def interval_seconds() -> float:
@@ -55,7 +63,7 @@ def purge(store: Any, days: Optional[int] = None, now: Optional[float] = None) -
 
 async def run_periodically(store_of: Callable[[], Any], first_delay: Optional[float] = None) -> None:
     """Purge now and then for as long as the server runs; ``store_of()`` is None while Rasa loads."""
-    from bot.tracker_store import sql_store
+    from bot.stores.tracker_store import sql_store
 
     if first_delay is None:
         first_delay = float(os.environ.get("RETENTION_FIRST_RUN_SECONDS", FIRST_RUN_DELAY_SECONDS))
@@ -78,7 +86,7 @@ def open_store(endpoints: str) -> Any:
     from rasa.core.tracker_store import TrackerStore
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot.tracker_store import sql_store
+    from bot.stores.tracker_store import sql_store
 
     # Only the tracker store's section, its ${VARIABLES} expanded: the others (action
     # server, lock store) need variables this job does not.
@@ -86,7 +94,7 @@ def open_store(endpoints: str) -> Any:
     expanded = {key: os.path.expandvars(value) if isinstance(value, str) else value for key, value in section.items()}
     store = sql_store(TrackerStore.create(EndpointConfig.from_dict(expanded)))
     if store is None:
-        raise SystemExit(f"{endpoints}: the tracker store is not bot.tracker_store.QuickSQLTrackerStore")
+        raise SystemExit(f"{endpoints}: the tracker store is not bot.stores.tracker_store.QuickSQLTrackerStore")
     return store
 
 
