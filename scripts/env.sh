@@ -7,7 +7,7 @@ export ACTION_PORT="${ACTION_PORT:-5055}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTION_PORT/webhook}"
 # The action server (python -m actions.serve) listens on loopback unless told otherwise.
 export ACTION_HOST="${ACTION_HOST:-127.0.0.1}"
-export ADMIN_PORT="${ADMIN_PORT:-5080}"  # staff tools (knowledge/staff); accounts in .cache/staff
+export ADMIN_PORT="${ADMIN_PORT:-5080}"  # staff tools (staff); accounts in .cache/staff
 export RASA_URL="${RASA_URL:-http://localhost:$RASA_PORT}"  # the staff answer check asks Rasa for the intent
 export LOG_DIR="${LOG_DIR:-$PWD/.cache/logs}"
 export TRACKER_DB="${TRACKER_DB:-$PWD/.cache/conversations.db}"
@@ -29,7 +29,7 @@ case "$SERVER_PROFILE" in
   small) export SANIC_WORKERS="${SANIC_WORKERS:-1}" STAFF_KNOWLEDGE_IDLE_SECONDS="${STAFF_KNOWLEDGE_IDLE_SECONDS:-120}" ;;
   *) echo "SERVER_PROFILE must be standard or small (got '$SERVER_PROFILE')" >&2; return 1 2>/dev/null || exit 1 ;;
 esac
-# The staff tools hold the search model only while staff use it (knowledge/staff/app.py).
+# The staff tools hold the search model only while staff use it (staff/app.py).
 export STAFF_KNOWLEDGE_IDLE_SECONDS="${STAFF_KNOWLEDGE_IDLE_SECONDS:-600}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 export TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1

@@ -25,7 +25,7 @@ ACTIONS_PID=$!
 # Staff tools (FAQ editing, answer check, review queue): http://localhost:$ADMIN_PORT
 # At a lower CPU priority: on a small server they would otherwise take CPU from Rasa's
 # start, which citizens wait for (issue 18); staff pages are light once started.
-nice -n "${STAFF_NICE:-10}" .venv/actions/bin/python -m knowledge.staff.app >>"$LOG_DIR/staff.log" 2>&1 &
+nice -n "${STAFF_NICE:-10}" .venv/actions/bin/python -m staff.app >>"$LOG_DIR/staff.log" 2>&1 &
 STAFF_PID=$!
 trap 'kill $ACTIONS_PID $STAFF_PID 2>/dev/null || true' EXIT INT TERM
 echo "[start] action server on :$ACTION_PORT (pid $ACTIONS_PID); staff app on :$ADMIN_PORT (pid $STAFF_PID); Rasa on :$RASA_PORT" >&2

@@ -1,6 +1,6 @@
 """Approved announcements as the channels see them, and who on Zalo wants them.
 
-The staff app (``knowledge/staff/announcements.py``) keeps the announcements, their
+The staff app (``staff/announcements.py``) keeps the announcements, their
 approval and their delivery history. The Rasa process must not import it (another
 Python, another environment), so the two meet in one shared folder,
 ``ANNOUNCEMENTS_DIR`` (default: ``announcements/`` next to the tracker store, 0700):

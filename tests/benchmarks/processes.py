@@ -36,7 +36,7 @@ def role_of(process: psutil.Process) -> str:
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return "gone"
     for needle, role in (("rasa_sdk", "action server"), ("actions.serve", "action server"), ("rasa run", "rasa"), ("bin/rasa", "rasa"), ("bot.serve", "rasa"),
-                         ("knowledge.staff", "staff tools"), ("nginx", "nginx"), ("redis-server", "redis"),
+                         ("staff", "staff tools"), ("nginx", "nginx"), ("redis-server", "redis"),
                          ("postgres", "postgresql")):
         if needle in command:
             return role

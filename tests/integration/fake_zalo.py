@@ -6,7 +6,7 @@ most 2,000 characters; the token endpoint checks the app secret and app id and a
 each refresh token once. It records every request, can reject the current token once
 (as when it expires) and can answer queued failures (HTTP 500, error -32...).
 
-The promotion ("truyền thông") API behaves as knowledge/staff/zalo_broadcast.py's sources
+The promotion ("truyền thông") API behaves as staff/zalo_broadcast.py's sources
 say: only followers (-213 otherwise), one promotion message per user per day (-218),
 the OA's quota (-211 when spent), none at night (-234), users who restricted the type
 (-244), a header of at most 100 characters.

@@ -153,12 +153,12 @@ class BotServers:
         wait_until(f"http://127.0.0.1:{self.rasa_port}/", 240, self.processes["rasa"], log)
 
     def start_staff_app(self) -> None:
-        """The staff web app (knowledge/staff), reading this pair's tracker store and Rasa."""
+        """The staff web app (staff), reading this pair's tracker store and Rasa."""
         log = self.workdir / "staff.log"
         env = {**self.env(), "ADMIN_HOST": "127.0.0.1", "ADMIN_PORT": str(self.staff_port),
                "RASA_URL": f"http://127.0.0.1:{self.rasa_port}"}
         self.processes["staff"] = subprocess.Popen(
-            [str(ACTIONS_PYTHON), "-m", "knowledge.staff.app"], cwd=ROOT, env=env, stdout=log.open("ab"),
+            [str(ACTIONS_PYTHON), "-m", "staff.app"], cwd=ROOT, env=env, stdout=log.open("ab"),
             stderr=subprocess.STDOUT,
         )
         wait_until(f"{self.staff_url}/health", 60, self.processes["staff"], log)

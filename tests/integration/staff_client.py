@@ -25,7 +25,7 @@ def servers_on_a_copy(base: Path) -> BotServers:
     env = {"KNOWLEDGE_CONTENT_DIR": str(content), "KNOWLEDGE_INDEX_DIR": str(index),
            "STAFF_STATE_DIR": str(base / "state")}
     for user in USERS:
-        subprocess.run([str(ACTIONS_PYTHON), "-m", "knowledge.staff.accounts", "add", user, "--password-stdin"],
+        subprocess.run([str(ACTIONS_PYTHON), "-m", "staff.accounts", "add", user, "--password-stdin"],
                        input=PASSWORD + "\n", text=True, cwd=ROOT, env={**os.environ, **env}, check=True,
                        capture_output=True)
     return BotServers(base, extra_env=env)

@@ -233,7 +233,7 @@ def test_logout_ends_the_session_on_the_server(staff: BotServers):
 def test_a_password_change_ends_the_old_sessions(staff: BotServers):
     copy = _copy_of(staff_client.login(staff.staff_url, "an"))
     assert _signed_in(copy, staff)
-    subprocess.run([str(ACTIONS_PYTHON), "-m", "knowledge.staff.accounts", "passwd", "an", "--password-stdin"],
+    subprocess.run([str(ACTIONS_PYTHON), "-m", "staff.accounts", "passwd", "an", "--password-stdin"],
                    input=staff_client.PASSWORD + "\n", text=True, cwd=ROOT, check=True, capture_output=True,
                    env={**os.environ, **staff.extra_env})
     assert not _signed_in(copy, staff)

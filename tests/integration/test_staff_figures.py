@@ -25,7 +25,7 @@ import requests
 from knowledge import dated
 from knowledge.answering import faq_answer
 from knowledge.corpus import load_faq
-from knowledge.staff.figure_effects import on_day
+from staff.figure_effects import on_day
 from knowledge.tables import PolicyTables
 from tests.integration import staff_client
 from tests.integration.servers import BotServers, current_model, new_sender, texts

@@ -31,10 +31,10 @@ import pytest
 import requests
 
 from knowledge.clock import VIETNAM
-from knowledge.staff.faq_store import FaqStore
-from knowledge.staff.history import History
-from knowledge.staff.review import review_queue
-from knowledge.staff.stats import OUTCOME_LABELS, Period, compute, faq_topics, topic_label, vn_number, vn_percent
+from staff.faq_store import FaqStore
+from staff.history import History
+from staff.review import review_queue
+from staff.stats import OUTCOME_LABELS, Period, compute, faq_topics, topic_label, vn_number, vn_percent
 from tests.integration import staff_client
 from tests.integration.servers import ROOT, BotServers, free_port
 from tests.integration.stats_store import Replayed, personal_cases, replay

@@ -17,8 +17,8 @@ from typing import Dict, Iterator, List
 import pytest
 import requests
 
-from knowledge.staff.app import create_app
-from knowledge.staff.config import StaffConfig
+from staff.app import create_app
+from staff.config import StaffConfig
 from tests.integration import staff_client
 from tests.integration.servers import BotServers
 

@@ -71,8 +71,8 @@ def test_no_superseded_figure_is_stated_as_current(day):
 def test_the_staff_answer_check_states_figures_in_force():
     """The officers' check shows each figure with the value, document and date in force."""
     from knowledge.retriever import Retriever
-    from knowledge.staff.check import AnswerChecker, IntentResult, format_report
-    from knowledge.staff.config import StaffConfig
+    from staff.check import AnswerChecker, IntentResult, format_report
+    from staff.config import StaffConfig
 
     retriever = Retriever()
     assert retriever.available, "run scripts/setup.sh to build the index"

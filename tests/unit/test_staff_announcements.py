@@ -17,11 +17,11 @@ import pytest
 
 from bot.stores.announcements import VIETNAM, FollowerBook, PublishedAnnouncements, subscription_request
 from bot.channels.zalo_client import ClientSettings, TokenPair, TokenStore, ZaloClient
-from knowledge.staff.announcements import (
+from staff.announcements import (
     APPROVED, DRAFT, PENDING, REJECTED, WITHDRAWN, AnnouncementError, AnnouncementStore, SelfApprovalError,
     check_announcement, figure_draft_text, prepare_figure_draft, render_text,
 )
-from knowledge.staff.zalo_broadcast import ALREADY_TODAY, NIGHT, send_announcement
+from staff.zalo_broadcast import ALREADY_TODAY, NIGHT, send_announcement
 from knowledge.tables import PolicyTables
 from tests.integration.fake_zalo import FakeZalo
 from tests.unit.test_pii import MASKED

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from knowledge.staff import accounts as accounts_command
-from knowledge.staff.accounts import AccountError, AccountStore, hash_password, verify_password
-from knowledge.staff.sessions import LoginLimiter, SessionSigner, load_secret, same_token
+from staff import accounts as accounts_command
+from staff.accounts import AccountError, AccountStore, hash_password, verify_password
+from staff.sessions import LoginLimiter, SessionSigner, load_secret, same_token
 
 
 def test_passwords_are_stored_as_salted_scrypt_hashes_only(tmp_path):
@@ -97,7 +97,7 @@ def test_an_attempt_is_counted_before_the_password_is_checked():
 
 
 def test_the_staff_tools_read_rasas_api_token_from_its_private_file(tmp_path, monkeypatch):
-    from knowledge.staff.config import StaffConfig
+    from staff.config import StaffConfig
 
     token_file = tmp_path / "rasa_api_token"
     token_file.write_text("tok-123\n")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from knowledge.corpus import load_documents
-from knowledge.staff.documents import TEMPLATE, DocumentError, DocumentStore, clean_document_text
-from knowledge.staff.history import History
-from knowledge.staff.html import Safe, esc, render
+from staff.documents import TEMPLATE, DocumentError, DocumentStore, clean_document_text
+from staff.history import History
+from staff.html import Safe, esc, render
 from tests.knowledge_copy import copy_content
 
 

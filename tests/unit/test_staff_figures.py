@@ -14,12 +14,12 @@ import pytest
 
 from knowledge import dated
 from knowledge.corpus import load_yaml
-from knowledge.staff import figure_sheet
-from knowledge.staff.figure_store import (
+from staff import figure_sheet
+from staff.figure_store import (
     FigureError, FigureStore, check_proposal, entry_version, form_fields, own_entries, parse_date, parse_number,
     rollback_target, stored_number,
 )
-from knowledge.staff.history import History
+from staff.history import History
 from knowledge.tables import PolicyTables
 from tests.knowledge_copy import copy_content
 

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from knowledge.build_index import current_index_dir
-from knowledge.staff.app import KnowledgeView
-from knowledge.staff.config import StaffConfig
+from staff.app import KnowledgeView
+from staff.config import StaffConfig
 from knowledge.tables import PolicyTables
 
 

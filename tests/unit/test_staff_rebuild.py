@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from knowledge.staff.rebuild import Rebuilder
+from staff.rebuild import Rebuilder
 
 # Stands in for the index builder: logs its start and end, takes a moment.
 FAKE_BUILD = "import sys, time; log = open(sys.argv[1], 'a'); log.write(f's {time.time()}\\n'); log.flush(); " \

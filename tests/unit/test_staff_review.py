@@ -6,7 +6,7 @@ import json
 import sqlite3
 import time
 
-from knowledge.staff.review import conversation_from_events, review_queue
+from staff.review import conversation_from_events, review_queue
 
 NOW = time.time()
 

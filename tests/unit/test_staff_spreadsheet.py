@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from knowledge.corpus import load_faq
-from knowledge.staff.faq_store import FaqStore
-from knowledge.staff.history import History
-from knowledge.staff.importer import apply_import, plan_import
-from knowledge.staff.spreadsheet import SheetRow, from_csv, from_xlsx, to_csv, to_xlsx
-from knowledge.staff.validation import EntryValidator
+from staff.faq_store import FaqStore
+from staff.history import History
+from staff.importer import apply_import, plan_import
+from staff.spreadsheet import SheetRow, from_csv, from_xlsx, to_csv, to_xlsx
+from staff.validation import EntryValidator
 from knowledge.tables import PolicyTables
 from tests.knowledge_copy import copy_content
 
@@ -56,7 +56,7 @@ def test_an_edited_row_is_imported_in_nfc_and_tricky_text_survives(store, export
 
 def _export_rows(store: FaqStore, rows, export) -> bytes:
     """Write sheet rows back out as the staff member's edited file."""
-    from knowledge.staff.faq_store import StoredEntry
+    from staff.faq_store import StoredEntry
 
     class Edited(StoredEntry):
         def __init__(self, row: SheetRow):

@@ -1,4 +1,4 @@
-"""The statistics' reading of one conversation (knowledge/staff/stats.py) and the page's filters."""
+"""The statistics' reading of one conversation (staff/stats.py) and the page's filters."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from knowledge.clock import VIETNAM
-from knowledge.staff.stats import Period, compute, group_questions, loan_figures
-from knowledge.staff.stats_routes import parse_period
+from staff.stats import Period, compute, group_questions, loan_figures
+from staff.stats_routes import parse_period
 from tests.integration.stats_store import Writer
 
 T0 = datetime(2026, 11, 10, 9, tzinfo=VIETNAM).timestamp()

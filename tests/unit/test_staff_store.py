@@ -10,8 +10,8 @@ from typing import List
 import pytest
 
 from knowledge.corpus import load_faq
-from knowledge.staff.faq_store import ConflictError, FaqStore, new_id
-from knowledge.staff.history import ORIGINAL, History
+from staff.faq_store import ConflictError, FaqStore, new_id
+from staff.history import ORIGINAL, History
 from tests.knowledge_copy import copy_content
 
 

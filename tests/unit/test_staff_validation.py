@@ -7,9 +7,9 @@ from typing import Any, Dict, List
 import pytest
 
 from knowledge.retriever import Retriever
-from knowledge.staff.faq_store import FaqStore, normalise
-from knowledge.staff.history import History
-from knowledge.staff.validation import EntryValidator, Problem, parse_figures
+from staff.faq_store import FaqStore, normalise
+from staff.history import History
+from staff.validation import EntryValidator, Problem, parse_figures
 from knowledge.tables import PolicyTables
 from tests.knowledge_copy import copy_content
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Dict, List, Sequence
 
-from knowledge.staff.faq_store import StoredEntry, clean_text
-from knowledge.staff.uploads import UploadError, csv_rows, strip_control_characters, xlsx_rows
+from staff.faq_store import StoredEntry, clean_text
+from staff.uploads import UploadError, csv_rows, strip_control_characters, xlsx_rows
 
 # (entry field, column header); an import accepts either.
 COLUMNS = (

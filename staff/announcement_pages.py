@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import List, Mapping, Optional, Sequence, Tuple
 
-from knowledge.staff.announcements import (
+from staff.announcements import (
     ACTION_NAMES, APPROVED, DRAFT, FAILED, MAX_CHARS, PENDING, QUEUED, STATE_NAMES, Announcement, Counts, Event, masked,
 )
-from knowledge.staff.approval import decision_buttons
-from knowledge.staff.html import Safe, csrf_field, join, post_button, render
-from knowledge.staff.pages import problems_list
-from knowledge.staff.validation import Problem
+from staff.approval import decision_buttons
+from staff.html import Safe, csrf_field, join, post_button, render
+from staff.pages import problems_list
+from staff.validation import Problem
 from knowledge.tables import format_date
 
 DELIVERY_STATES = {QUEUED: "chờ gửi", FAILED: "không gửi được"}

@@ -15,7 +15,7 @@ from datetime import date
 from typing import List, Optional, Sequence, Set, Tuple
 
 from knowledge.answering import Answer, faq_answer
-from knowledge.staff.faq_store import StoredEntry
+from staff.faq_store import StoredEntry
 from knowledge.tables import PolicyTables, figure_names
 
 # The lines the advisor shows for each programme it offers (knowledge/advisor.py, _option_text).

@@ -1,6 +1,6 @@
 """The staff web app (Sanic): FAQ editing, policy figures, announcements, documents, spreadsheets, answer check, review queue.
 
-``python -m knowledge.staff.app`` serves it on ``ADMIN_HOST``:``ADMIN_PORT``
+``python -m staff.app`` serves it on ``ADMIN_HOST``:``ADMIN_PORT``
 (127.0.0.1:5080 by default; put it behind an HTTPS proxy and set
 ``STAFF_COOKIE_SECURE=1`` to serve other machines). Login is enforced in one request
 middleware for every route not explicitly marked public, so a new route cannot be left
@@ -33,22 +33,22 @@ from knowledge.corpus import FaqEntry
 from knowledge.embedding.serving import release_memory
 from knowledge.lexical import skip_unused_underthesea_modules
 from knowledge.retriever import Retriever
-from knowledge.staff import pages
-from knowledge.staff.accounts import AccountStore
-from knowledge.staff.announcement_routes import add_announcement_routes
-from knowledge.staff.announcements import AnnouncementStore, prepare_figure_draft
-from knowledge.staff.check import AnswerChecker, parse_intent
-from knowledge.staff.config import StaffConfig
-from knowledge.staff.documents import TEMPLATE, DocumentError, DocumentStore, clean_document_text
-from knowledge.staff.faq_store import ConflictError, FaqStore, StoredEntry, new_id, normalise
-from knowledge.staff.figure_routes import add_figure_routes
-from knowledge.staff.figure_store import FigureStore
-from knowledge.staff.history import History
-from knowledge.staff.html import STYLE, Safe, layout, url
-from knowledge.staff.importer import apply_import, plan_import
-from knowledge.staff.rebuild import Rebuilder
-from knowledge.staff.review import review_queue
-from knowledge.staff.sessions import (
+from staff import pages
+from staff.accounts import AccountStore
+from staff.announcement_routes import add_announcement_routes
+from staff.announcements import AnnouncementStore, prepare_figure_draft
+from staff.check import AnswerChecker, parse_intent
+from staff.config import StaffConfig
+from staff.documents import TEMPLATE, DocumentError, DocumentStore, clean_document_text
+from staff.faq_store import ConflictError, FaqStore, StoredEntry, new_id, normalise
+from staff.figure_routes import add_figure_routes
+from staff.figure_store import FigureStore
+from staff.history import History
+from staff.html import STYLE, Safe, layout, url
+from staff.importer import apply_import, plan_import
+from staff.rebuild import Rebuilder
+from staff.review import review_queue
+from staff.sessions import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     LoginLimiter,
@@ -57,9 +57,9 @@ from knowledge.staff.sessions import (
     load_secret,
     same_token,
 )
-from knowledge.staff.spreadsheet import SpreadsheetError, read_sheet, to_csv, to_xlsx
-from knowledge.staff.stats_routes import add_stats_routes
-from knowledge.staff.validation import EntryValidator, Problem
+from staff.spreadsheet import SpreadsheetError, read_sheet, to_csv, to_xlsx
+from staff.stats_routes import add_stats_routes
+from staff.validation import EntryValidator, Problem
 from knowledge.tables import PolicyTables
 
 logger = logging.getLogger(__name__)

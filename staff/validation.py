@@ -23,7 +23,7 @@ from vntext.normalise import fold, nfc
 from knowledge.eligibility import programmes_named
 from knowledge.lexical import BM25Index, analyze
 from knowledge.retriever import Retriever, fuse
-from knowledge.staff.faq_store import StoredEntry
+from staff.faq_store import StoredEntry
 from knowledge.tables import FIGURE_FIELDS, PolicyTables, figure_names, typed_figures
 
 MIN_PARAPHRASES = 3

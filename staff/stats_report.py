@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Sequence, Tuple
 
 from knowledge.clock import VIETNAM
-from knowledge.staff.stats import (
+from staff.stats import (
     AMOUNT_BANDS,
     OUTCOME_LABELS,
     OUTCOMES,
@@ -28,7 +28,7 @@ from knowledge.staff.stats import (
     vn_number,
     vn_percent,
 )
-from knowledge.staff.uploads import strip_control_characters
+from staff.uploads import strip_control_characters
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

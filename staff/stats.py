@@ -41,7 +41,7 @@ import numpy as np
 from vntext.pii import mask_personal_data
 from vntext.normalise import fold
 from knowledge.clock import VIETNAM
-from knowledge.staff.tracker_reader import TrackerReader, reader_for
+from staff.tracker_reader import TrackerReader, reader_for
 
 OUTCOMES = ("answered", "unsure", "fallback", "busy")
 OUTCOME_LABELS = {

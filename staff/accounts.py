@@ -1,6 +1,6 @@
 """Staff accounts: scrypt password hashes in a server-side file, and the command that manages them.
 
-``python -m knowledge.staff.accounts add <username>`` asks for the password twice
+``python -m staff.accounts add <username>`` asks for the password twice
 (or reads one line from standard input with ``--password-stdin``); ``passwd``,
 ``remove`` and ``list`` do what they say. The file (``<STAFF_STATE_DIR>/accounts.json``,
 mode 600) holds, per user, a random salt and the scrypt hash: no password and no
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from knowledge.staff.config import StaffConfig
+from staff.config import StaffConfig
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD_LENGTH = 10

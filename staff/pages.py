@@ -5,15 +5,15 @@ from __future__ import annotations
 import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from knowledge.staff.check import CheckReport
-from knowledge.staff.documents import DocumentInfo
-from knowledge.staff.faq_store import StoredEntry, entry_version
-from knowledge.staff.history import ORIGINAL, Version
-from knowledge.staff.html import Safe, csrf_field, join, post_button, render, url
-from knowledge.staff.importer import ImportPlan
-from knowledge.staff.rebuild import RebuildStatus
-from knowledge.staff.review import REASONS, Conversation
-from knowledge.staff.validation import Problem
+from staff.check import CheckReport
+from staff.documents import DocumentInfo
+from staff.faq_store import StoredEntry, entry_version
+from staff.history import ORIGINAL, Version
+from staff.html import Safe, csrf_field, join, post_button, render, url
+from staff.importer import ImportPlan
+from staff.rebuild import RebuildStatus
+from staff.review import REASONS, Conversation
+from staff.validation import Problem
 from knowledge.tables import FIGURE_FIELDS, TEXT_FIELDS, PolicyTables
 
 ACTIONS = {
@@ -69,7 +69,7 @@ $csrf<input type="hidden" name="next" value="$next">
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 <p><button type="submit">Đăng nhập</button></p>
 <p class="muted">Chưa có tài khoản? Nhờ cán bộ kỹ thuật tạo bằng lệnh
-<code>python -m knowledge.staff.accounts add &lt;tên&gt;</code>.</p>
+<code>python -m staff.accounts add &lt;tên&gt;</code>.</p>
 </form>""", csrf=csrf_field(token), next=next_path, error=error, hidden=Safe("" if error else "hidden"))
 
 

@@ -35,10 +35,10 @@ from ruamel.yaml import YAML
 from knowledge import dated
 from knowledge.clock import today
 from knowledge.corpus import load_yaml
-from knowledge.staff.approval import now_iso, refuse_own
-from knowledge.staff.files import atomic_write, content_lock
-from knowledge.staff.history import History
-from knowledge.staff.validation import FIELD_LABELS, Problem
+from staff.approval import now_iso, refuse_own
+from staff.files import atomic_write, content_lock
+from staff.history import History
+from staff.validation import FIELD_LABELS, Problem
 from knowledge.tables import FIGURE_FIELDS, PLACEHOLDER_RE, TEXT_FIELDS, PolicyTables, format_date
 
 # Keys a figure keeps for all its entries when it becomes a history; the rest is the first entry's.

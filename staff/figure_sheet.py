@@ -17,15 +17,15 @@ from datetime import date
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from knowledge import dated
-from knowledge.staff.faq_store import clean_text
-from knowledge.staff.figure_store import (
+from staff.faq_store import clean_text
+from staff.figure_store import (
     STATE_NAMES, STATUSES, FigureStore, Proposal, check_proposal, exists, figure_fields, figure_label, form_fields,
     own_entries, parse_date, parse_number,
 )
-from knowledge.staff.importer import RowProblems
-from knowledge.staff.spreadsheet import SpreadsheetError, _cell_text, _guard, _unguard, xlsx_bytes
-from knowledge.staff.uploads import UploadError, csv_rows, xlsx_rows
-from knowledge.staff.validation import Problem
+from staff.importer import RowProblems
+from staff.spreadsheet import SpreadsheetError, _cell_text, _guard, _unguard, xlsx_bytes
+from staff.uploads import UploadError, csv_rows, xlsx_rows
+from staff.validation import Problem
 from knowledge.tables import PolicyTables, format_date
 
 COLUMNS = (

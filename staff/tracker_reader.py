@@ -47,7 +47,7 @@ def store_url(store: Union[Path, str, None] = None) -> str:
     """A SQLAlchemy URL: ``store`` when it is one, a read-only SQLite URL for a file path,
     else the staff configuration's store (``TRACKER_STORE_URL`` or ``TRACKER_DB``)."""
     if store is None:
-        from knowledge.staff.config import StaffConfig
+        from staff.config import StaffConfig
 
         store = StaffConfig().tracker_store
     text = str(store)

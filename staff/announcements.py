@@ -3,9 +3,9 @@
 A staff member writes a short plain text that may quote figures with ``{{group.key}}``
 placeholders (rendered from the tables for the day it is shown, so an approved change of
 rate shows by itself), and an optional last day. It is invisible until *another* account
-approves it (``knowledge/staff/approval.py``, as for policy figures); then the staff app
+approves it (``staff/approval.py``, as for policy figures); then the staff app
 publishes it (``bot/stores/announcements.py``: a JSON file the Rasa process reads) and staff may
-send it to Zalo followers (``knowledge/staff/zalo_broadcast.py``). A withdrawal takes it
+send it to Zalo followers (``staff/zalo_broadcast.py``). A withdrawal takes it
 down. When a policy figure change is approved, a *draft* quoting the new value is
 prepared here for staff to edit, submit and have approved.
 
@@ -27,9 +27,9 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from bot.stores import sqlite_files
 from bot.stores.announcements import vietnam_today, write_published
 from vntext.pii import mask_personal_data
-from knowledge.staff.approval import now_iso, refuse_own
-from knowledge.staff.figure_store import known_placeholder, parse_date
-from knowledge.staff.validation import Problem
+from staff.approval import now_iso, refuse_own
+from staff.figure_store import known_placeholder, parse_date
+from staff.validation import Problem
 from knowledge.tables import PLACEHOLDER_RE, PolicyTables, format_date
 
 MAX_CHARS = 1000  # short: a Zalo message body and a banner, not an article

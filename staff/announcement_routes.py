@@ -18,14 +18,14 @@ from sanic.response import HTTPResponse, redirect
 from bot.stores.announcements import ZALO_SENDER_PREFIX as SENDER_PREFIX
 from bot.stores.announcements import FollowerBook, vietnam_today
 from bot.channels.zalo_client import client_from_env
-from knowledge.staff import announcement_pages as pages
-from knowledge.staff.announcements import (
+from staff import announcement_pages as pages
+from staff.announcements import (
     APPROVED, PENDING, AnnouncementError, AnnouncementStore, SelfApprovalError, check_announcement, render_text,
 )
-from knowledge.staff.html import Safe, url
-from knowledge.staff.pages import simple_message
-from knowledge.staff.tracker_reader import reader_for
-from knowledge.staff.zalo_broadcast import send_announcement
+from staff.html import Safe, url
+from staff.pages import simple_message
+from staff.tracker_reader import reader_for
+from staff.zalo_broadcast import send_announcement
 from knowledge.tables import PolicyTables
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ action would give, the FAQ entries and document passages retrieved with their sc
 field it came from, with its legal source, effective date and whether it is confirmed.
 Nothing is sent through a channel, so checks never appear as conversations.
 
-Command line: ``python -m knowledge.staff.check "lãi suất hộ nghèo bao nhiêu"``.
+Command line: ``python -m staff.check "lãi suất hộ nghèo bao nhiêu"``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from knowledge.answering import Answer, Answerer
 from knowledge.lexical import skip_unused_underthesea_modules
 from knowledge.paths import PROJECT_DIR
 from knowledge.retriever import Hit, Retriever
-from knowledge.staff.config import StaffConfig
+from staff.config import StaffConfig
 from knowledge.tables import PolicyTables, figure_names, format_date
 
 KNOWLEDGE_ACTION = "action_answer_knowledge"

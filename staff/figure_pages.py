@@ -7,14 +7,14 @@ from datetime import date
 from typing import Any, Mapping, Optional, Sequence, Tuple
 
 from knowledge import dated
-from knowledge.staff.approval import decision_buttons
-from knowledge.staff.faq_store import StoredEntry
-from knowledge.staff.figure_effects import Change, Dependent, Preview
-from knowledge.staff.figure_sheet import FigureImportPlan
-from knowledge.staff.figure_store import STATE_NAMES, STATUSES, entry_version, rollback_refusal
-from knowledge.staff.html import Safe, csrf_field, join, post_button, render, url
-from knowledge.staff.pages import problems_list
-from knowledge.staff.validation import Problem
+from staff.approval import decision_buttons
+from staff.faq_store import StoredEntry
+from staff.figure_effects import Change, Dependent, Preview
+from staff.figure_sheet import FigureImportPlan
+from staff.figure_store import STATE_NAMES, STATUSES, entry_version, rollback_refusal
+from staff.html import Safe, csrf_field, join, post_button, render, url
+from staff.pages import problems_list
+from staff.validation import Problem
 from knowledge.tables import Figure, format_date
 
 

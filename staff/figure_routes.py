@@ -17,17 +17,17 @@ from sanic.response import HTTPResponse, redirect
 from vntext.normalise import fold
 from knowledge import dated
 from knowledge.clock import today
-from knowledge.staff import figure_pages, figure_sheet
-from knowledge.staff.faq_store import FaqStore
-from knowledge.staff.figure_effects import advisor_programmes, affected_names, dependents, faq_uses, preview
-from knowledge.staff.figure_store import (
+from staff import figure_pages, figure_sheet
+from staff.faq_store import FaqStore
+from staff.figure_effects import advisor_programmes, affected_names, dependents, faq_uses, preview
+from staff.figure_store import (
     FigureError, FigureStore, SelfApprovalError, check_proposal, exists, figure_fields, figure_label, form_fields,
     history_form, numeric, own_entries, rollback_gap, rollback_target, tables_with,
 )
-from knowledge.staff.html import Safe, render, url
-from knowledge.staff.pages import simple_message
-from knowledge.staff.spreadsheet import SpreadsheetError
-from knowledge.staff.validation import Problem
+from staff.html import Safe, render, url
+from staff.pages import simple_message
+from staff.spreadsheet import SpreadsheetError
+from staff.validation import Problem
 from knowledge.tables import PolicyTables
 
 MESSAGES = {

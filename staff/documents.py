@@ -17,9 +17,9 @@ from typing import List, Optional, Tuple
 import yaml
 
 from knowledge.corpus import _FRONT_MATTER_RE, Document, chunk_document, parse_document
-from knowledge.staff.files import atomic_write, content_lock, slugify
-from knowledge.staff.history import History
-from knowledge.staff.uploads import front_matter_problem, strip_control_characters
+from staff.files import atomic_write, content_lock, slugify
+from staff.history import History
+from staff.uploads import front_matter_problem, strip_control_characters
 
 DOCUMENT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,99}$")
 MAX_BYTES = 2 * 1024 * 1024

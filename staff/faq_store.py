@@ -25,9 +25,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from knowledge.corpus import FaqEntry, load_yaml
-from knowledge.staff.files import atomic_write, content_lock, slugify
-from knowledge.staff.history import History
-from knowledge.staff.uploads import strip_control_characters
+from staff.files import atomic_write, content_lock, slugify
+from staff.history import History
+from staff.uploads import strip_control_characters
 
 # Field order of a new entry, as in the hand-written files.
 FIELDS = ("id", "question", "paraphrases", "answer", "sources", "programmes", "topic", "tags", "reviewed")

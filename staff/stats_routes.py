@@ -22,8 +22,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, text
 
-from knowledge.staff.html import Safe, join, render, url
-from knowledge.staff.stats import (
+from staff.html import Safe, join, render, url
+from staff.stats import (
     CHANNEL_LABELS,
     OUTCOME_LABELS,
     OUTCOMES,
@@ -38,7 +38,7 @@ from knowledge.staff.stats import (
     vn_number,
     vn_percent,
 )
-from knowledge.staff.stats_report import (
+from staff.stats_report import (
     BLACK_CREDIT_HEAD,
     CHART_TITLES,
     DRAW,

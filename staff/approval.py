@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Mapping, Optional
 
 from knowledge.clock import VIETNAM
-from knowledge.staff.html import Safe, post_button, render
+from staff.html import Safe, post_button, render
 
 
 def now_iso() -> str:

@@ -44,7 +44,7 @@ Rules implemented, with their sources (researched 2026-12-07; stored copies of p
    messages draw on the OA's paid quota (the exact numbers depend on the OA's package and
    are answered by Zalo through -211, not guessed here).
 
-Every attempt is recorded (``knowledge/staff/announcements.py``); the counts reached,
+Every attempt is recorded (``staff/announcements.py``); the counts reached,
 failed and pending are shown to staff.
 """
 
@@ -58,7 +58,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 from bot.stores.announcements import VIETNAM, FollowerBook, vietnam_today
 from bot.channels.zalo_client import ZaloApiError
-from knowledge.staff.announcements import FAILED, QUEUED, SENT, AnnouncementStore
+from staff.announcements import FAILED, QUEUED, SENT, AnnouncementStore
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Dict, List, Optional, Tuple
 
-from knowledge.staff.faq_store import ID_RE, FaqStore, StoredEntry, entry_version, new_id, normalise
-from knowledge.staff.spreadsheet import SheetRow
-from knowledge.staff.validation import EntryValidator, Problem
+from staff.faq_store import ID_RE, FaqStore, StoredEntry, entry_version, new_id, normalise
+from staff.spreadsheet import SheetRow
+from staff.validation import EntryValidator, Problem
 
 
 @dataclass

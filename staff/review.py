@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
 from vntext.pii import mask_personal_data
-from knowledge.staff.tracker_reader import TrackerReader, reader_for
+from staff.tracker_reader import TrackerReader, reader_for
 
 REASONS = {
     "nlu_fallback": "Bot không hiểu câu hỏi (nlu_fallback)",
