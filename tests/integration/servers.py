@@ -134,7 +134,7 @@ class BotServers:
         wait_until(f"http://127.0.0.1:{self.action_port}/health", 120, self.processes["actions"], log)
 
     def start_rasa(self, model: Optional[Path] = None, wait: bool = True) -> None:
-        log = self.workdir / ("rasa-stock.log" if self.stock else "rasa.log")
+        log = self.workdir / "rasa.log"
         served = [str(RASA_BIN / "rasa"), "run"] if self.stock else \
             [str(RASA_BIN / "python"), "-m", "bot.serve", "run", "--enable-api"]
         command: List[str] = [
@@ -149,7 +149,7 @@ class BotServers:
             self.wait_for_rasa()
 
     def wait_for_rasa(self) -> None:
-        log = self.workdir / ("rasa-stock.log" if self.stock else "rasa.log")
+        log = self.workdir / "rasa.log"
         wait_until(f"http://127.0.0.1:{self.rasa_port}/", 240, self.processes["rasa"], log)
 
     def start_staff_app(self) -> None:
