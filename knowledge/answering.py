@@ -338,11 +338,14 @@ class Answerer:
         reason = "petition: no FAQ entry near its subject"
         # What it proposes to change ("nâng mức cho vay", "thủ tục rườm rà", "mở rộng đối
         # tượng") names the rule to quote before the nearest entry does.
-        rules, why = self._letter_entries(message)
+        rules, why = self._letter_entries(message, overview=False)
+        near = subject is not None and subject.faq.topic != "out_of_scope" and self._confident(subject, "petition_subject")
+        if not rules and not near:
+            rules, why = self._letter_entries(message)  # the named programme's conditions, at least
         if rules:
             parts[:0] = [self.from_faq(rule) for rule in rules[:1]]
             reason = f"petition: {why}"
-        elif subject is not None and subject.faq.topic != "out_of_scope" and self._confident(subject, "petition_subject"):
+        elif near:
             parts.insert(0, self.from_faq(subject.faq))
             reason = f"petition about {self._why(subject)}"
         prefix = PETITION_RULE_INTRO if len(parts) > 1 else ""
@@ -389,11 +392,12 @@ class Answerer:
                       _cite_once([source for a in answers for source in a.sources]),
                       answer_id=found[0].id, confidence=0.0, reason=why)
 
-    def _letter_entries(self, message: str) -> Tuple[List[FaqEntry], str]:
-        """The entries answering the matters a message raises, and why (for the officers)."""
+    def _letter_entries(self, message: str, overview: bool = True) -> Tuple[List[FaqEntry], str]:
+        """The entries answering the matters a message raises, and why (for the officers);
+        ``overview``: a named programme's conditions when it raises nothing known."""
         if about_other_services(message):
             return [], ""  # a relative's bank loan on one's land title is not ours
-        reading = read_letter(message, "black_credit" if about_an_informal_loan(message) else "policy")
+        reading = read_letter(message, "black_credit" if about_an_informal_loan(message) else "policy", overview)
         found: List[FaqEntry] = []
         for matter in reading.matters:
             entry = self._entry_for(matter, reading.programmes, exclude={e.id for e in found})

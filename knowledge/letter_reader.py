@@ -83,12 +83,13 @@ def programmes_of(text: str) -> List[str]:
     return list(dict.fromkeys([*persons_named(text), *purposes, *extra, *tiers]))
 
 
-def read_letter(text: str, domain: str = "policy") -> Reading:
+def read_letter(text: str, domain: str = "policy", overview: bool = True) -> Reading:
     """The matters a letter raises and the programmes it concerns.
 
     Matters raised in a sentence that asks come first, in the order asked; the others
     follow in the order of the settings file (problems before figures). ``domain`` is
-    "black_credit" for a letter about a loan shark's or an app's loan."""
+    "black_credit" for a letter about a loan shark's or an app's loan. With ``overview``, a
+    letter about one or two programmes that raises nothing known gets the fallback matter."""
     matters = tuple(m for m in _load()[0] if m.domain in (domain, "any"))
     asked_text = " | ".join(fold(part.question) for part in asked_parts(text, min_words=0))
     asked = sorted((m for m in matters if m.raised_in(asked_text) >= 0), key=lambda m: m.raised_in(asked_text))
@@ -96,4 +97,6 @@ def read_letter(text: str, domain: str = "policy") -> Reading:
     told = [m for m in matters if m not in asked and m.raised_in(folded) >= 0]
     programmes = programmes_of(text)
     chosen = [m for m in (asked or told) if programmes or not m.needs_programme][:MAX_MATTERS]
+    if overview and not chosen and domain == "policy" and 0 < len(programmes) < 3:
+        chosen = [m for m in _load()[0] if m.domain == "fallback"][:1]  # the programme's conditions
     return Reading(chosen, programmes, asked=bool(asked) and bool(chosen) and chosen[0] in asked)

@@ -19,7 +19,8 @@ def test_every_entry_and_topic_a_matter_names_exists():
         assert all(i in faq for i in matter.entries), matter.name
         assert set(matter.topics) <= topics, matter.name
         assert matter.needs_programme == (bool(matter.topics) and not matter.entries), matter.name
-        assert matter.domain in ("policy", "black_credit", "any"), matter.name
+        assert matter.domain in ("policy", "black_credit", "any", "fallback"), matter.name
+        assert matter.cues or matter.domain == "fallback", matter.name
     assert programmes
 
 
@@ -43,6 +44,12 @@ def test_a_story_without_a_question_gives_its_problems_first():
     letter = ("Gia đình tôi là hộ nghèo, vay ngân hàng chính sách 50 triệu nuôi lợn với lãi suất ưu đãi. "
               "Đợt dịch vừa rồi lợn chết hết, giờ chẳng còn gì.")
     assert names(letter) == ["disaster_or_loss", "rate"]
+
+
+def test_a_letter_about_one_programme_raising_nothing_known_gets_its_conditions():
+    letter = "Con gái tôi năm nay thi đỗ đại học ở Hà Nội, nhà ở quê làm ruộng, thu nhập bấp bênh, tôi lo quá."
+    assert names(letter) == ["overview"]
+    assert programmes_of(letter)[0] == "hssv"
 
 
 def test_a_figure_is_not_read_without_a_programme():
