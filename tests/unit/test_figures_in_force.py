@@ -68,6 +68,7 @@ def test_no_superseded_figure_is_stated_as_current(day):
     assert not wrong, f"superseded figures stated as current on {day}: {wrong}"
 
 
+@pytest.mark.slow
 def test_the_staff_answer_check_states_figures_in_force():
     """The officers' check shows each figure with the value, document and date in force."""
     from knowledge.retriever import Retriever
