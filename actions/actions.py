@@ -18,6 +18,7 @@ from knowledge.black_credit import (
 from knowledge.distress import shows_despair, support_message
 from knowledge.eligibility import ASKED_CONDITIONS, questions_to_ask
 from knowledge.legal_loan_cost import loan_cost, programme_named
+from knowledge.loan_calculator import STORY_WORDS
 from knowledge.message_parts import asks_something
 from knowledge.province import contact_message
 
@@ -29,7 +30,6 @@ def _buttons(questions: List[str]) -> List[Dict[str, str]]:
 BLACK_CREDIT_INTENTS = {"black_credit_victim", "ask_black_credit"}
 # Intents a correction of the advisor's inputs ("à không, nhà tôi cận nghèo") comes as.
 CORRECTION_INTENTS = {"follow_up", "deny", "inform", "nlu_fallback"}
-STORY_WORDS = 40  # a message longer than this is a story, not a loan description to complete
 DETAIL_OFFER = "Để tôi tư vấn chương trình phù hợp nhất với gia đình mình, anh/chị cho biết thêm:"
 UNKNOWN_PROGRAMME = ("Xin lỗi, tôi không tìm thấy chương trình này. Anh/chị hỏi lại tên chương trình, "
                      "hoặc hỏi Tổ trưởng Tổ TK&VV, Điểm giao dịch xã.")

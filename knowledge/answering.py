@@ -117,6 +117,7 @@ def about_other_services(text: str) -> bool:
     return bool(_OTHER_SERVICES.search(folded)) and not _POLICY_BANK.search(folded) and not names_loan_shark(text)
 
 
+_LAW_NUMBER = re.compile(r"\b(?:nghi dinh|nd|quyet dinh|qd|thong tu|tt)[\s-]*(?:so\s*)?(\d{1,4})(?=\s*/|\b)")
 _COMPARISON_RE = re.compile(r"(co )?(bang|hon|cao hon|thap hon|so voi|khac|giong)\b")
 _WHERE_RE = re.compile(r"\b(o dau|cho nao|noi nao|dia chi|lam ho so|nop ho so|giao dich|den dau|di dau)\b")
 _FOLLOW_UP_RE = re.compile(r"^(con|the con|vay con|con voi|con doi voi|neu la|voi)\b|\b(thi sao|the nao|thi the nao|sao a|thi sao a)\s*\??$")
@@ -400,12 +401,21 @@ class Answerer:
         reading = read_letter(message, "black_credit" if about_an_informal_loan(message) else "policy", overview)
         found: List[FaqEntry] = []
         for matter in reading.matters:
+            if matter.domain == "fallback" and self._cites_other_law(message, reading.programmes[0]):
+                continue  # "vay theo Nghị định 28 được không?" is not about the job-creation loan the words suggest
             entry = self._entry_for(matter, reading.programmes, exclude={e.id for e in found})
             if entry is not None:
                 found.append(entry)
         why = (f"letter read as {', '.join(m.name for m in reading.matters)} about "
                f"{', '.join(reading.programmes) or 'no named programme'}: " + ", ".join(e.id for e in found))
         return found, why
+
+    def _cites_other_law(self, message: str, programme: str) -> bool:
+        """True when the message cites a decree or decision by number that is not among the
+        programme's legal bases (then the programme was guessed from other words)."""
+        cited = set(_LAW_NUMBER.findall(fold(message)))
+        bases = " ".join(str(b.get("document") or "") for b in (self.tables.programmes.get(programme) or {}).get("legal_basis") or [])
+        return bool(cited) and not cited & set(re.findall(r"(\d{1,4})/\d{4}", bases))
 
     def _entry_for(self, matter: Matter, programmes: List[str], exclude: set) -> Optional[FaqEntry]:
         """The entry answering a matter for the programmes named: the first entry of its
@@ -514,8 +524,9 @@ class Answerer:
         if entry is not None and entry.topic == "black_credit":
             return answer
         letter = self._read_letter(message)
-        if letter is not None and self.retriever.index.faq_by_id[letter.answer_id].topic == "black_credit":
-            return letter  # what the story raises (a relative's debt, interest paid, threats)
+        if letter is not None and (about_an_informal_loan(message)
+                                   or self.retriever.index.faq_by_id[letter.answer_id].topic == "black_credit"):
+            return letter  # what the story raises (a relative's debt, interest paid, threats, a loan shark to repay the bank)
         if not speaks_of_informal_lending(message) or (answer.kind == "faq" and not about_an_informal_loan(message)):
             # Read as a victim's message but about no loan shark (a middleman kept part of a
             # policy loan, a student loan was cut): its own answer, even "not sure", since the

@@ -41,9 +41,15 @@ class Matter:
     entries: Tuple[str, ...] = ()  # FAQ ids, most specific first, the general one last
     topics: Tuple[str, ...] = ()  # or: the named programme's entry in these topics
     domain: str = "policy"  # "black_credit": read only in a letter about an informal loan; "any": in both
+    requires: Tuple[Pattern[str], ...] = ()  # one of these must also be in the letter ("đến hạn", "khoản vay")
+    unless: Tuple[Pattern[str], ...] = ()  # none of these may be ("quỹ tín dụng": not a policy loan's fee)
 
-    def raised_in(self, folded: str) -> int:
-        """Where the matter is first raised in the folded text, or -1."""
+    def raised_in(self, folded: str, whole: str = "") -> int:
+        """Where the matter is first raised in the folded text, or -1; ``whole`` is the whole
+        letter, where its ``requires`` and ``unless`` words are looked for."""
+        whole = whole or folded
+        if (self.requires and not any(p.search(whole) for p in self.requires)) or any(p.search(whole) for p in self.unless):
+            return -1
         found = [m.start() for cue in self.cues for m in [cue.search(folded)] if m is not None]
         return min(found) if found else -1
 
@@ -65,7 +71,9 @@ def _load(path: Path = SETTINGS_PATH) -> Tuple[Tuple[Matter, ...], Dict[str, Tup
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     matters = tuple(Matter(str(m["name"]), str(m["query"]), tuple(re.compile(c) for c in m["cues"]),
                            bool(m.get("needs_programme", False)), tuple(m.get("entries") or ()),
-                           tuple(m.get("topics") or ()), str(m.get("domain") or "policy")) for m in raw["matters"])
+                           tuple(m.get("topics") or ()), str(m.get("domain") or "policy"),
+                           tuple(re.compile(c) for c in m.get("requires") or ()),
+                           tuple(re.compile(c) for c in m.get("unless") or ())) for m in raw["matters"])
     programmes = {str(k): tuple(re.compile(c) for c in v) for k, v in (raw.get("programmes") or {}).items()}
     return matters, programmes
 
@@ -91,9 +99,10 @@ def read_letter(text: str, domain: str = "policy", overview: bool = True) -> Rea
     "black_credit" for a letter about a loan shark's or an app's loan. With ``overview``, a
     letter about one or two programmes that raises nothing known gets the fallback matter."""
     matters = tuple(m for m in _load()[0] if m.domain in (domain, "any"))
-    asked_text = " | ".join(fold(part.question) for part in asked_parts(text, min_words=0))
-    asked = sorted((m for m in matters if m.raised_in(asked_text) >= 0), key=lambda m: m.raised_in(asked_text))
     folded = fold(text)
+    asked_text = " | ".join(fold(part.question) for part in asked_parts(text, min_words=0))
+    asked = sorted((m for m in matters if m.raised_in(asked_text, folded) >= 0),
+                   key=lambda m: m.raised_in(asked_text, folded))
     told = [m for m in matters if m not in asked and m.raised_in(folded) >= 0]
     programmes = programmes_of(text)
     chosen = [m for m in (asked or told) if programmes or not m.needs_programme][:MAX_MATTERS]

@@ -24,6 +24,7 @@ DAYS = {"ngay": 1.0, "tuan": 7.0, "thang": 365.0 / 12.0, "nam": 365.0}
 PERIOD_WORDS = {"ngay": "ngày", "tuan": "tuần", "thang": "tháng", "nam": "năm"}
 
 _NUMBER = r"\d+(?:[.,]\d+)*"
+STORY_WORDS = 40  # a longer message is a story: its loose amounts are not one loan, nor one to complete
 # "5 triệu", "5tr", "1tr5", "500k", "500 nghìn", "2 củ", "10.000.000đ", "2 triệu rưỡi"
 _MONEY_RE = re.compile(
     rf"(?P<num>{_NUMBER})\s*(?:(?P<unit>trieu|tr|cu|k|nghin|ngan|ng|d|dong|vnd)(?:(?P<tail>\d)(?!\d)|\b(?:\s(?P<tail2>\d)(?![\d.,])(?!\s*(?:%|ngay|tuan|thang|nam|ky|lan|nguoi)))?)(?P<ruoi>\s+ruoi)?)?"
@@ -206,6 +207,10 @@ def read_loan(message: str) -> Optional[LoanReading]:
             f"Quy ra năm: {fmt_percent(rate)} × {_periods_per_year(period)} = {fmt_percent(annual)}/năm.",
         ])
 
+    if len(folded.split()) > STORY_WORDS:
+        # In a long story two amounts and a duration are rarely one loan ("vay 8,4 triệu…,
+        # còn nợ tiền công 14 triệu… hơn một năm"): only the terms stated above are read.
+        return None
     if len(amounts) >= 2:
         repay = max(a[0] for a in amounts[1:])
         if repay <= received:

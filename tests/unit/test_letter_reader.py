@@ -83,3 +83,14 @@ def test_asking_banks_to_lend_instead_of_loan_sharks_is_read_in_both_domains():
     letter = "Mong các ngân hàng nhà nước nên mở rộng cho người dân vay để bà con khỏi phải vay nóng."
     assert "legal_alternative" in names(letter)
     assert "legal_alternative" in [m.name for m in read_letter(letter, "black_credit").matters]
+
+
+def test_a_debt_not_yet_taken_is_no_debt_to_extend():
+    letter = "Nghe nói được vay 20 triệu sửa nhà nhưng tôi không dám, nhà đông con, vay rồi cũng không thể trả được."
+    assert "cannot_repay" not in names(letter)
+
+
+def test_a_credit_funds_broker_is_not_a_policy_loans_fee():
+    letter = ("Tôi làm hồ sơ vay ở quỹ tín dụng nhân dân không được, phải nhờ một người quen lo giúp, "
+              "vay được 20 triệu thì mất 2 triệu tiền hoa hồng cho người đó.")
+    assert "fee_or_bribe" not in names(letter)

@@ -154,3 +154,10 @@ def test_a_year_in_a_story_is_no_amount(story):
     assert reading is not None
     assert all("2.019" not in step and "2.024" not in step for step in reading.steps)
     assert not reading.missing or "2.019" not in reading.missing
+
+
+def test_loose_amounts_in_a_long_story_are_not_one_loan():
+    story = ("Nhà tôi thuộc diện hộ nghèo được hỗ trợ làm nhà, trong lúc chờ ngân hàng giải ngân 8,4 triệu đồng "
+             "thì gia đình đã vay mượn khắp nơi để xây. Nhà làm xong hơn một năm rồi mà vẫn còn nợ tiền công "
+             "và tiền vật liệu hơn 14 triệu đồng, không biết lấy đâu ra để trả cho người ta, ngày nào cũng lo.")
+    assert read_loan(story) is None
