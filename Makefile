@@ -1,4 +1,5 @@
-# The two commands of the README. Both set everything up on a fresh machine first.
+# The commands of the README. start and test set everything up on a fresh machine first;
+# check (lint and unit tests) sets up only the Python environments, when they are missing.
 .PHONY: start test check chat bench
 start:   ## set up and start the bot (REST on :5005, actions on :5055)
 	bash scripts/start.sh
