@@ -1,5 +1,5 @@
 # The commands of the README. start and test set everything up on a fresh machine first;
-# check (lint and unit tests) sets up only the Python environments, when they are missing.
+# check (lint and unit tests) runs the set-up only when the Python environments are missing.
 .PHONY: start test check chat bench
 start:   ## set up and start the bot (REST on :5005, actions on :5055)
 	bash scripts/start.sh
