@@ -22,7 +22,7 @@ from staff import announcement_pages as pages
 from staff.announcements import (
     APPROVED, PENDING, AnnouncementError, AnnouncementStore, SelfApprovalError, check_announcement, render_text,
 )
-from staff.html import Safe, url
+from staff.html import Markup, url
 from staff.pages import simple_message
 from staff.tracker_reader import reader_for
 from staff.zalo_broadcast import send_announcement
@@ -75,14 +75,14 @@ def add_announcement_routes(app: Sanic, page: Callable[..., HTTPResponse], store
     def rendered(text: str) -> str:
         return render_text(tables, text)
 
-    def card(request: Request, item: Any) -> Safe:
+    def card(request: Request, item: Any) -> Markup:
         session = request.ctx.session
         return pages.announcement_card(item, rendered(item.text), session.user, session.csrf, store.counts(item.id),
                                        item.id in running, client_from_env() is not None)
 
     async def list_response(request: Request, form: Optional[Mapping[str, str]] = None, problems: Any = (),
                             preview: str = "", status: int = 200) -> HTTPResponse:
-        def build() -> Safe:
+        def build() -> Markup:
             items = store.all()
             day = vietnam_today()
             shown = next(((i.id, rendered(i.text)) for i in sorted(items, key=lambda i: i.decided_at, reverse=True)
@@ -122,8 +122,8 @@ def add_announcement_routes(app: Sanic, page: Callable[..., HTTPResponse], store
             return page(request, "Không tìm thấy", simple_message("Không có thông báo này.", "/announcements",
                                                                    "Về các thông báo"), status=404)
 
-        def build() -> Safe:
-            editor = Safe("")
+        def build() -> Markup:
+            editor = Markup("")
             if item.state in ("draft", PENDING):
                 shown = form or {"text": item.text,
                                  "expires": item.expires.strftime("%d/%m/%Y") if item.expires else ""}

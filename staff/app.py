@@ -44,7 +44,7 @@ from staff.faq_store import ConflictError, FaqStore, StoredEntry, new_id, normal
 from staff.figure_routes import add_figure_routes
 from staff.figure_store import FigureStore
 from staff.history import History
-from staff.html import STYLE, Safe, layout, url
+from staff.html import Markup, layout, stylesheet, url
 from staff.importer import apply_import, plan_import
 from staff.rebuild import Rebuilder
 from staff.review import review_queue
@@ -237,7 +237,7 @@ def create_app(config: Optional[StaffConfig] = None, name: str = "staff_admin") 
         if not request.path.startswith("/static/"):
             response.headers.setdefault("cache-control", "no-store")
 
-    def page(request: Request, title: str, body: Safe, status: int = 200, flash: str = "",
+    def page(request: Request, title: str, body: Markup, status: int = 200, flash: str = "",
              flash_kind: str = "ok") -> HTTPResponse:
         session = request.ctx.session
         flash = flash or MESSAGES.get(request.args.get("msg", ""), "")
@@ -245,7 +245,7 @@ def create_app(config: Optional[StaffConfig] = None, name: str = "staff_admin") 
         built_at = ""
         if current is not None and (current / "manifest.json").exists():
             built_at = json.loads((current / "manifest.json").read_text(encoding="utf-8")).get("built_at", "")
-        status_bar = pages.status_bar(rebuilder.status, built_at.replace("T", " ")[:19]) if session else Safe("")
+        status_bar = pages.status_bar(rebuilder.status, built_at.replace("T", " ")[:19]) if session else Markup("")
         return html(layout(title, body, session.user if session else None, session.csrf if session else "",
                            status_bar, flash, flash_kind), status=status)
 
@@ -254,10 +254,12 @@ def create_app(config: Optional[StaffConfig] = None, name: str = "staff_admin") 
                             max_age=max_age)
 
     # -- public routes ----------------------------------------------------------------------------
+    style_sheet = stylesheet("staff.css")
+
     @app.get("/static/staff.css")
     @public
     async def style(request: Request) -> HTTPResponse:
-        return text(STYLE, content_type="text/css; charset=utf-8", headers={"cache-control": "max-age=3600"})
+        return text(style_sheet, content_type="text/css; charset=utf-8", headers={"cache-control": "max-age=3600"})
 
     @app.get("/health")
     @public
@@ -345,7 +347,7 @@ def create_app(config: Optional[StaffConfig] = None, name: str = "staff_admin") 
                   problems: List[Problem] = (), preview: Any = None, item: Optional[StoredEntry] = None,
                   status: int = 200, flash: str = "", flash_kind: str = "ok") -> HTTPResponse:
         session = request.ctx.session
-        actions = pages.entry_actions(item, session.csrf) if item is not None else Safe("")
+        actions = pages.entry_actions(item, session.csrf) if item is not None else Markup("")
         body = pages.faq_form(data, action, session.csrf, version, tables, topics(), problems, preview,
                               retired=bool(item and item.retired), actions=actions)
         return page(request, title, body, status=status, flash=flash, flash_kind=flash_kind)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Mapping, Optional
 
 from knowledge.clock import VIETNAM
-from staff.html import Safe, post_button, render
+from staff.html import Markup, render
 
 
 def now_iso() -> str:
@@ -27,13 +27,7 @@ def refuse_own(author: str, user: str, error: type, what: str, check: str = "ki�
 
 
 def decision_buttons(base: str, author: str, user: str, csrf: str, fields: Optional[Mapping[str, Any]] = None,
-                     check: str = "kiểm tra văn bản nguồn và duyệt") -> Safe:
+                     check: str = "kiểm tra văn bản nguồn và duyệt") -> Markup:
     """Approve/reject for another account; for the author, why not and a button to withdraw."""
-    fields = dict(fields or {})
-    if author and author == user:
-        return render('<p class="muted">Anh/chị là người đề xuất nên không tự duyệt được: cần một cán bộ khác '
-                      '$check.</p>$withdraw', check=check,
-                      withdraw=post_button(f"{base}/reject", "Rút đề xuất", csrf, "secondary", fields))
-    return render("<p>$approve $reject</p>",
-                  approve=post_button(f"{base}/approve", "Duyệt", csrf, "", fields),
-                  reject=post_button(f"{base}/reject", "Từ chối", csrf, "danger", fields))
+    return render("decision_buttons.html", base=base, author=author, user=user, csrf=csrf, fields=dict(fields or {}),
+                  check=check)

@@ -24,7 +24,7 @@ from staff.figure_store import (
     FigureError, FigureStore, SelfApprovalError, check_proposal, exists, figure_fields, figure_label, form_fields,
     history_form, numeric, own_entries, rollback_gap, rollback_target, tables_with,
 )
-from staff.html import Safe, render, url
+from staff.html import Markup, render, url
 from staff.pages import simple_message
 from staff.spreadsheet import SpreadsheetError
 from staff.validation import Problem
@@ -48,7 +48,7 @@ def add_figure_routes(app: Sanic, page: Callable[..., HTTPResponse], figures: Fi
 
     def figure_body(request: Request, current: PolicyTables, group: str, key: str,
                     form: Optional[Mapping[str, str]] = None, problems: Sequence[Problem] = (),
-                    preview_html: Safe = Safe("")) -> Safe:
+                    preview_html: Markup = Markup("")) -> Markup:
         session = request.ctx.session
         day = today()
         raw = current.raw(group, key)
@@ -56,7 +56,7 @@ def add_figure_routes(app: Sanic, page: Callable[..., HTTPResponse], figures: Fi
         values = current.values(group, key)
         names = affected_names(current, group, key)
         target = rollback_target(values)
-        rollback = Safe("")
+        rollback = Markup("")
         if target is not None:
             trial = history_form(raw)
             trial["history"][target.index]["state"] = dated.WITHDRAWN
@@ -133,7 +133,7 @@ def add_figure_routes(app: Sanic, page: Callable[..., HTTPResponse], figures: Fi
 
         def check() -> Any:
             proposal, problems = check_proposal(current, group, key, fields)
-            shown = Safe("")
+            shown = Markup("")
             if proposal is not None:
                 then = tables_with(current, group, key, proposal.entry(user, ""))
                 shown = figure_pages.preview_section(
@@ -165,13 +165,12 @@ def add_figure_routes(app: Sanic, page: Callable[..., HTTPResponse], figures: Fi
         except (ValueError, IndexError):
             return not_found(request)
 
-        def build() -> Safe:
+        def build() -> Markup:
             values = current.values(group, key)
             day = values[index].start or today()
             then = tables_with(current, group, key, approve=index)
             state = figure_pages.STATE_NAMES.get(dated.state_of(entry), "")
-            return render('<p><a href="$link">← Về số liệu $name</a> · mục #$n ($state)</p>$preview',
-                          link=f"/figures/{group}/{key}", name=f"{group}.{key}", n=index + 1, state=state,
+            return render("figure_entry_preview.html", group=group, key=key, n=index + 1, state=state,
                           preview=figure_pages.preview_section(
                               preview(current, then, group, key, day, faq.entries(), figure_label(current, group, key)),
                               f"Bot sẽ nói thế nào khi mục #{index + 1} được duyệt"))

@@ -22,7 +22,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, text
 
-from staff.html import Safe, join, render, url
+from staff.html import Markup, render, stylesheet, url
 from staff.stats import (
     CHANNEL_LABELS,
     OUTCOME_LABELS,
@@ -55,23 +55,6 @@ from staff.stats_report import (
 MAX_DAYS = 366
 CACHE_SECONDS = 60.0
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSS = """
-.stats-filter{display:flex;flex-wrap:wrap;gap:.8rem;align-items:flex-end}
-.stats-filter label{margin-top:0}
-.stats-filter input,.stats-filter select{padding:.35rem;font:inherit;border:1px solid #b9c0c9;border-radius:.25rem}
-.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(10.5rem,1fr));gap:.6rem;margin:1rem 0}
-.tile{background:#fff;border:1px solid #d0d4da;border-radius:.4rem;padding:.6rem .8rem}
-.tile .number{font-size:1.7rem;font-weight:700;color:#0b5394;display:block}
-.tile.warn .number{color:#a61b1b}
-.tile .what{font-size:.85rem;color:#444}
-.chart{max-width:100%;height:auto;display:block;margin:.4rem 0}
-.two{display:grid;grid-template-columns:repeat(auto-fit,minmax(24rem,1fr));gap:1rem}
-td.n,th.n{text-align:right}td.n{white-space:nowrap}
-.downloads a{display:inline-block;margin:.2rem .6rem .2rem 0;padding:.45rem .9rem;border-radius:.25rem;
- background:#0b5394;color:#fff;text-decoration:none}
-"""
-
-
 def parse_period(args: Any, today: Optional[date] = None) -> Tuple[Period, str]:
     """The period asked for (this month by default) and a Vietnamese error, "" when valid."""
     today = today or today_vn()
@@ -141,9 +124,11 @@ def add_stats_routes(app: Sanic, page: Callable[..., HTTPResponse], config: Any,
         stats = await asyncio.to_thread(cache.get, period)
         return page(request, "Thống kê", stats_body(stats, error), flash=error, flash_kind="warning")
 
+    style_sheet = stylesheet("stats.css")
+
     @app.get("/stats/stats.css")
     async def stats_css(request: Request) -> HTTPResponse:
-        return text(CSS, content_type="text/css; charset=utf-8", headers={"cache-control": "max-age=3600"})
+        return text(style_sheet, content_type="text/css; charset=utf-8", headers={"cache-control": "max-age=3600"})
 
     @app.get("/stats/chart/<name:str>")
     async def stats_chart(request: Request, name: str) -> HTTPResponse:
@@ -176,27 +161,26 @@ def _download(content: bytes, file_name: str, content_type: str) -> HTTPResponse
 
 
 # -- HTML -----------------------------------------------------------------------------------------------
-def _filter_form(stats: Stats) -> Safe:
+def _chart(stats: Stats, name: str, description: str) -> Dict[str, Any]:
+    """An image of a chart (drawn by /stats/chart/<name>.png), with its text for screen readers."""
+    return {"src": url(f"/stats/chart/{name}.png", **query_of(stats.period)),
+            "alt": f"Biểu đồ: {CHART_TITLES[name]}. {description}",
+            "width": int(DRAW[name][1][0] * 110), "height": int(DRAW[name][1][1] * 110)}
+
+
+def _table(head: List[str], rows: List[List[Any]], numeric: Tuple[int, ...] = (), table_id: str = "") -> Dict[str, Any]:
+    return {"head": head, "rows": rows, "numeric": numeric, "id": table_id}
+
+
+def stats_body(stats: Stats, error: str = "") -> Markup:
     period = stats.period
-    channels = sorted(set(stats.channels_seen) | {"web", "zalo", "rest"} | ({period.channel} if period.channel else set()))
-    options = join(render('<option value="$v" $sel>$label</option>', v=c, label=channel_label(c),
-                          sel=Safe("selected" if c == period.channel else "")) for c in channels if c)
+    query = query_of(period)
+    channels_seen = sorted(set(stats.channels_seen) | {"web", "zalo", "rest"} | ({period.channel} if period.channel else set()))
     today = today_vn()
     this_month = Period.month_of(today)
     last_month = Period.month_of(this_month.start - timedelta(days=1))
-    quick = join((render('<a href="$link">$label</a>', link=url("/stats", month=f"{p.start:%Y-%m}", channel=period.channel),
-                         label=label) for label, p in (("Tháng này", this_month), ("Tháng trước", last_month))), " · ")
-    return render("""<link rel="stylesheet" href="/stats/stats.css">
-<form method="get" action="/stats" class="card stats-filter">
-<div><label for="from">Từ ngày</label><input type="date" id="from" name="from" value="$start"></div>
-<div><label for="to">Đến ngày</label><input type="date" id="to" name="to" value="$end"></div>
-<div><label for="channel">Kênh</label><select id="channel" name="channel"><option value="">Mọi kênh</option>$options</select></div>
-<div><button type="submit">Xem</button></div>
-<div class="muted">Xem nhanh: $quick</div>
-</form>""", start=period.start.isoformat(), end=period.end.isoformat(), options=options, quick=quick)
-
-
-def _tiles(stats: Stats) -> Safe:
+    quick = [(label, url("/stats", month=f"{p.start:%Y-%m}", channel=period.channel))
+             for label, p in (("Tháng này", this_month), ("Tháng trước", last_month))]
     tiles = [("total-messages", vn_number(stats.messages), "tin nhắn của người dân", ""),
              ("total-conversations", vn_number(stats.conversations), "cuộc hội thoại", "")]
     for outcome in OUTCOMES:
@@ -205,73 +189,28 @@ def _tiles(stats: Stats) -> Safe:
                       "warn" if outcome != "answered" else ""))
     tiles.append(("black-credit", vn_number(stats.black_credit_conversations), "hội thoại có dấu hiệu tín dụng đen",
                   "warn" if stats.black_credit_conversations else ""))
-    return render('<div class="tiles">$tiles</div>', tiles=join(
-        render('<div class="tile $css"><span class="number" id="$id">$n</span><span class="what">$what</span></div>',
-               css=css, id=key, n=number, what=what) for key, number, what, css in tiles))
-
-
-def _chart(stats: Stats, name: str, description: str) -> Safe:
-    return render('<img class="chart" src="$src" alt="$alt" width="$w" height="$h">',
-                  src=url(f"/stats/chart/{name}.png", **query_of(stats.period)),
-                  alt=f"Biểu đồ: {CHART_TITLES[name]}. {description}",
-                  w=int(DRAW[name][1][0] * 110), h=int(DRAW[name][1][1] * 110))
-
-
-def _table(head: List[str], rows: List[List[Any]], numeric: Tuple[int, ...] = (), table_id: str = "") -> Safe:
-    head_html = join(render('<th class="$c">$h</th>', h=h, c="n" if i in numeric else "") for i, h in enumerate(head))
-    body = join(render("<tr>$cells</tr>", cells=join(render('<td class="$c">$v</td>', v=v, c="n" if i in numeric else "")
-                                                     for i, v in enumerate(row))) for row in rows)
-    if not rows:
-        body = render('<tr><td colspan="$n" class="muted">Chưa có dữ liệu trong kỳ.</td></tr>', n=len(head))
-    return render('<table id="$id"><thead><tr>$head</tr></thead><tbody>$body</tbody></table>',
-                  id=table_id, head=head_html, body=body)
-
-
-def stats_body(stats: Stats, error: str = "") -> Safe:
-    period = stats.period
-    query = query_of(period)
-    downloads = render("""<div class="card downloads"><h2>Báo cáo định kỳ</h2>
-<p>Báo cáo của kỳ đang xem ($label), cùng số liệu và biểu đồ như trang này, để gửi kèm báo cáo cấp ủy, UBND:</p>
-<p><a href="$pdf" id="report-pdf">Tải báo cáo PDF</a><a href="$xlsx" id="report-xlsx">Tải bảng tính Excel (.xlsx)</a></p>
-</div>""", label=period.label(), pdf=url("/stats/report.pdf", **query), xlsx=url("/stats/report.xlsx", **query))
     channels = [[channel_label(c), vn_number(n), vn_percent(n / stats.messages if stats.messages else 0)]
                 for c, n in stats.by_channel.most_common()]
     topics = [[topic_label(t), vn_number(n)] for t, n in stats.topics.most_common(10)]
     questions = [[vn_number(g.count), masked(g.example), "; ".join(masked(v) for v in g.variants),
-                  render('<a href="$link">Tạo mục hỏi đáp</a>', link=url("/faq/new", question=masked(g.example)))]
+                  render("stats_link.html", link=url("/faq/new", question=masked(g.example)))]
                  for g in stats.unanswered]
     feedback = [[label, vn_number(up), vn_number(down)] for label, up, down in feedback_rows(stats)]
     bands = [[kind, label, vn_number(n)] for kind, label, n in band_rows(stats)]
-    return render("""$form$downloads
-<p class="muted">Kỳ: $label. Một tin nhắn là một câu người dân gửi; ngày tính theo giờ Việt Nam. Số điện thoại,
-số CCCD/CMND, số tài khoản và email trong câu hỏi đã được che.</p>
-$tiles
-<div class="card"><h2>Tin nhắn theo ngày và theo kênh</h2>$per_day$channels</div>
-<div class="two">
-<div class="card"><h2>Kết quả trả lời</h2>$outcomes
-<p class="muted">«Chưa chắc chắn»: bot chưa đủ tin cậy và gợi ý câu gần nhất; «Không hiểu»: bot dùng câu trả lời dự
-phòng; «Hệ thống bận»: người dân nhận lời xin lỗi vì hệ thống bận hoặc phần tra cứu bị gián đoạn.</p></div>
-<div class="card"><h2>Chủ đề được hỏi nhiều nhất</h2>$topics_chart$topics</div>
-</div>
-<div class="card"><h2>Câu hỏi chưa được trả lời nhiều nhất</h2>
-<p class="muted">$unanswered câu trong kỳ, gộp các câu cùng ý (theo cách bot hiểu nghĩa câu). Nên viết thêm mục hỏi đáp
-cho các nhóm đứng đầu.</p>$questions</div>
-<div class="card"><h2>Đánh giá của người dân (👍/👎) theo chủ đề</h2>$feedback_chart$feedback</div>
-<div class="card"><h2>Dấu hiệu tín dụng đen theo tuần</h2>
-<p class="muted">Hội thoại mà máy tính lãi của bot thấy lãi suất ở mức người cho vay có thể bị xử lý hình sự, hoặc người
-dân kể bị đòi nợ và cần giúp. Chỉ có số liệu tổng hợp, không có thông tin cá nhân.</p>
-$black_chart$black$bands</div>""",
-                  form=_filter_form(stats), downloads=downloads, label=period.label(), tiles=_tiles(stats),
-                  per_day=_chart(stats, "per_day", f"{vn_number(stats.messages)} tin nhắn trong kỳ."),
-                  channels=_table(["Kênh", "Số tin nhắn", "Tỷ lệ"], channels, (1, 2), "by-channel"),
-                  outcomes=_chart(stats, "outcomes", "; ".join(
-                      f"{OUTCOME_LABELS[o]}: {vn_percent(stats.share(o))}" for o in OUTCOMES)),
-                  topics_chart=_chart(stats, "topics", "Số câu trả lời theo chủ đề."),
-                  topics=_table(["Chủ đề", "Số câu trả lời"], topics, (1,), "topics"),
-                  unanswered=vn_number(stats.unanswered_total),
-                  questions=_table(["Số lần", "Câu hỏi", "Cách hỏi khác cùng ý", ""], questions, (0,), "unanswered"),
-                  feedback_chart=_chart(stats, "feedback", "Số đánh giá hài lòng và chưa hài lòng theo chủ đề."),
-                  feedback=_table(["Chủ đề", "👍 Hài lòng", "👎 Chưa hài lòng"], feedback, (1, 2), "feedback"),
-                  black_chart=_chart(stats, "black_credit", "Số hội thoại theo tuần."),
-                  black=_table(BLACK_CREDIT_HEAD, black_credit_rows(stats), (1, 2, 3, 4, 5, 6, 7), "black-credit"),
-                  bands=_table(["", "Khoảng", "Số lần tính lãi"], bands, (2,), "black-credit-bands"))
+    return render(
+        "stats.html", period=period, label=period.label(),
+        channel_options=[(c, channel_label(c)) for c in channels_seen if c], quick=quick,
+        pdf=url("/stats/report.pdf", **query), xlsx=url("/stats/report.xlsx", **query), tiles=tiles,
+        per_day=_chart(stats, "per_day", f"{vn_number(stats.messages)} tin nhắn trong kỳ."),
+        channels=_table(["Kênh", "Số tin nhắn", "Tỷ lệ"], channels, (1, 2), "by-channel"),
+        outcomes=_chart(stats, "outcomes", "; ".join(
+            f"{OUTCOME_LABELS[o]}: {vn_percent(stats.share(o))}" for o in OUTCOMES)),
+        topics_chart=_chart(stats, "topics", "Số câu trả lời theo chủ đề."),
+        topics=_table(["Chủ đề", "Số câu trả lời"], topics, (1,), "topics"),
+        unanswered=vn_number(stats.unanswered_total),
+        questions=_table(["Số lần", "Câu hỏi", "Cách hỏi khác cùng ý", ""], questions, (0,), "unanswered"),
+        feedback_chart=_chart(stats, "feedback", "Số đánh giá hài lòng và chưa hài lòng theo chủ đề."),
+        feedback=_table(["Chủ đề", "👍 Hài lòng", "👎 Chưa hài lòng"], feedback, (1, 2), "feedback"),
+        black_chart=_chart(stats, "black_credit", "Số hội thoại theo tuần."),
+        black=_table(BLACK_CREDIT_HEAD, black_credit_rows(stats), (1, 2, 3, 4, 5, 6, 7), "black-credit"),
+        bands=_table(["", "Khoảng", "Số lần tính lãi"], bands, (2,), "black-credit-bands"))

@@ -7,7 +7,7 @@ import pytest
 from knowledge.corpus import load_documents
 from staff.documents import TEMPLATE, DocumentError, DocumentStore, clean_document_text
 from staff.history import History
-from staff.html import Safe, esc, render
+from staff.html import Markup, environment, render
 from tests.knowledge_copy import copy_content
 
 
@@ -50,7 +50,19 @@ def test_uploads_must_be_utf8_and_are_normalised():
     assert clean_document_text("Lãi suất\r\n".encode("utf-8")) == "Lãi suất\n"
 
 
-def test_rendered_text_is_escaped_and_safe_html_is_not_escaped_twice():
-    page = render("<p>$a</p>$b", a='<script>alert("x")</script>', b=Safe("<em>ok</em>"))
-    assert page == '<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</p><em>ok</em>'
-    assert esc(esc("<b>")) == "&lt;b&gt;"
+def test_templates_escape_every_value_and_print_only_markup_as_it_is():
+    page = render("message.html", text='<script>alert("x")</script>', link="/faq?a=1&b=2",
+                  link_text=Markup("<em>ok</em>"))
+    assert page == ('<p>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</p>'
+                    '<p><a href="/faq?a=1&amp;b=2"><em>ok</em></a></p>')
+    assert render("message.html", text=render("message.html", text="<b>", link="", link_text=""), link="",
+                  link_text="").count("&lt;b&gt;") == 1, "HTML a template made is not escaped twice"
+
+
+def test_every_template_compiles_and_escapes_by_default():
+    env = environment()
+    assert env.autoescape is True
+    names = env.list_templates()
+    assert len(names) >= 20, names
+    for name in names:
+        env.get_template(name)  # a syntax error fails here, not on the page that uses it
