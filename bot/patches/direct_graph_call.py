@@ -15,7 +15,7 @@ from typing import Any, List, Optional
 import numpy as np
 
 REASON = "tf.function's argument handling cost more than DIET's graph itself on every prediction"
-GAIN = "see README (measured per DIET prediction, direct against tf.function)"
+GAIN = "with graph_without_dask and sparse_feature_join: a parse 9.6 -> 5.7 ms CPU (patch_gains benchmark); alone within noise"
 REPLACES = "rasa.utils.tensorflow.models.RasaModel._rasa_predict (TensorFlow's ConcreteFunction._call_flat)"
 TESTED_ON = {"rasa": "3.6.21", "tensorflow": "2.12.0"}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Dict, Optional, Type
 
 REASON = "each event read from the store or the action server walked every Event subclass to find its class"
-GAIN = "~0.2 ms per event lookup, dozens per message (profile under load); see README for the re-measured figure"
+GAIN = "29-83 us -> 0.1-0.2 us per event read (patch_gains benchmark, 7 Dec 2026); a two-turn conversation stores 19"
 REPLACES = "rasa.shared.core.events.Event.resolve_by_type"
 TESTED_ON = {"rasa": "3.6.21"}
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 REASON = "scipy.sparse.hstack's general block-matrix code dominated joining a message's sparse features"
-GAIN = "~4x faster join than scipy.sparse.hstack (see README for the re-measured figure)"
+GAIN = "~4x faster join than scipy.sparse.hstack; with the other two parse patches a parse 9.6 -> 5.7 ms CPU"
 REPLACES = "rasa.shared.nlu.training_data.features.Features._combine_sparse_features (uses scipy.sparse._sputils)"
 TESTED_ON = {"rasa": "3.6.21", "scipy": "1.10.1"}
 
