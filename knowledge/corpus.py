@@ -1,6 +1,6 @@
 """The texts the bot answers from: FAQ entries and document passages.
 
-FAQ entries live in ``knowledge/faq/*.yml``; documents in ``knowledge/documents/*.md``
+FAQ entries live in ``content/faq/*.yml``; documents in ``content/documents/*.md``
 as YAML front matter (title, number, date, issuer…, and ``history_note`` when some of
 the document's figures are no longer in force) plus a body split by ``## ``
 headings. A heading is a citable section or article, so a passage is one section

@@ -1,6 +1,6 @@
 """Which programmes a household can use for a purpose, in order of preference.
 
-Reads only the programme table (knowledge/programmes.yml): eligibility lists, priority
+Reads only the programme table (content/programmes.yml): eligibility lists, priority
 and figures are never typed here. Order: the priority ladder first (hộ nghèo, then
 cận nghèo, then mới thoát nghèo, then other beneficiaries), then the lower rate.
 """

@@ -5,7 +5,7 @@ trại, nay đến hạn mà chưa trả được…") embeds as its story: the 
 whole text is often another story. This component reads two facets instead: the matters
 the letter raises (a fee asked, money not received, a disaster, debt it cannot repay…)
 and the programmes it concerns (the lexicon's household tiers and purposes, kinds of
-people, and the few programme words listed in ``knowledge/settings/letter_matters.yml``).
+people, and the few programme words listed in ``content/settings/letter_matters.yml``).
 The answerer then searches each matter's short question for that programme.
 
 Input: the message text. Output: a :class:`Reading`. No retrieval, no model: it can be
@@ -25,8 +25,9 @@ import yaml
 from vntext.normalise import fold
 from knowledge.eligibility import LISTED_TIERS, persons_named, programmes_named
 from knowledge.message_parts import asked_parts
+from knowledge.paths import SETTINGS_DIR
 
-SETTINGS_PATH = Path(__file__).resolve().parent / "settings" / "letter_matters.yml"
+SETTINGS_PATH = SETTINGS_DIR / "letter_matters.yml"
 MAX_MATTERS = 2
 
 

@@ -4,7 +4,7 @@ An out-of-scope reply that only says "hỏi cơ quan phụ trách" leaves a citi
 started. This component names the right place for the subjects citizens most often bring
 to a policy-credit bot (electricity bills, social insurance, school fees, land and family
 disputes, commercial banks, instalment purchases, papers), from the staff-editable list in
-``knowledge/settings/other_places.yml``.
+``content/settings/other_places.yml``.
 
 Input: the message. Output: the place, or None.
 """
@@ -18,9 +18,10 @@ from typing import List, Optional, Pattern, Tuple
 
 import yaml
 
+from knowledge.paths import SETTINGS_DIR
 from vntext.normalise import fold
 
-SETTINGS_PATH = Path(__file__).resolve().parent / "settings" / "other_places.yml"
+SETTINGS_PATH = SETTINGS_DIR / "other_places.yml"
 
 
 @lru_cache(maxsize=4)

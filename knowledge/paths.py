@@ -1,10 +1,10 @@
-"""Where the knowledge content, its index and the build cache live.
+"""Where the knowledge code finds the content, its search index and the build cache.
 
-The content (faq/, documents/, facts.yml, programmes.yml) and the index folder can be
-moved with ``KNOWLEDGE_CONTENT_DIR`` and ``KNOWLEDGE_INDEX_DIR``, so a test or a staff
-rehearsal can copy knowledge/ into a temporary folder, edit there and run the real
-servers on the copy. Settings (knowledge/settings/) and code stay with the package.
-Read once at import: one process serves one knowledge base.
+The content directory comes from ``contentdir`` (``CONTENT_DIR``: the served copy under
+``make start``, else the repository's ``content/``); the index built from it lives in its
+``index/`` folder unless ``KNOWLEDGE_INDEX_DIR`` names another, so a test or a staff
+rehearsal can copy the content into a temporary folder, edit there and run the real
+servers on the copy. Read once at import: one process serves one knowledge base.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from contentdir import CONTENT_DIR, PROJECT_DIR, SETTINGS_DIR
+
+__all__ = ["CODE_DIR", "PROJECT_DIR", "CONTENT_DIR", "SETTINGS_DIR", "INDEX_DIR", "BUILD_CACHE_PATH"]
+
 CODE_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = CODE_DIR.parent
-CONTENT_DIR = Path(os.environ.get("KNOWLEDGE_CONTENT_DIR") or CODE_DIR).resolve()
 INDEX_DIR = Path(os.environ["KNOWLEDGE_INDEX_DIR"]) if os.environ.get("KNOWLEDGE_INDEX_DIR") else CONTENT_DIR / "index"
 # Embeddings and BM25 terms of indexed texts, shared by every copy (keyed by content hash);
 # ``KNOWLEDGE_BUILD_CACHE`` names another file (an empty one measures a full build).

@@ -6,7 +6,7 @@ still say "xã Thanh Xá, huyện Thanh Hà" or "thi tran ke sat binh giang"; to
 to the right Điểm giao dịch xã the bot must name the commune or ward they belong to
 now. ``find_place`` finds such a unit in a free-text message and returns its current
 name, restricted to the deploying province (``admin_units.province`` in
-knowledge/settings/province.yml).
+content/settings/province.yml).
 
 Data: the ``vietnamadminunits`` package (MIT; 63-province and 34-province tables and
 the old → new mapping, aliases of communes merged before 2025 included). Its

@@ -1,4 +1,4 @@
-"""Local details of the deploying province (knowledge/settings/province.yml).
+"""Local details of the deploying province (content/settings/province.yml).
 
 Another province deploys the bot by editing that one file. A value is told to
 citizens only when it is filled in and marked verified; otherwise the bot points to
@@ -12,7 +12,9 @@ from typing import Any, Dict, List, Optional
 
 import yaml
 
-PROVINCE_PATH = Path(__file__).resolve().parent / "settings" / "province.yml"
+from knowledge.paths import SETTINGS_DIR
+
+PROVINCE_PATH = SETTINGS_DIR / "province.yml"
 
 CONTACT_INTRO = (
     "Để được cán bộ hướng dẫn trực tiếp, anh/chị có thể: (1) gặp Tổ trưởng Tổ tiết kiệm và vay vốn ở thôn, xóm; "

@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/actions/bin/python ] && [ -x .venv/rasa/bin/python ] || bash scripts/setup.sh
+export CONTENT_DIR="$PWD/content"  # tests read the repository's content, not the served copy
 source scripts/env.sh
 started=$SECONDS
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }

@@ -12,6 +12,17 @@ export RASA_URL="${RASA_URL:-http://localhost:$RASA_PORT}"  # the staff answer c
 export LOG_DIR="${LOG_DIR:-$PWD/.cache/logs}"
 export TRACKER_DB="${TRACKER_DB:-$PWD/.cache/conversations.db}"
 export LOCK_DB="${LOCK_DB:-$(dirname "$TRACKER_DB")/locks.db}"
+# The content the servers answer from and the staff app edits (FAQ, documents, figure
+# tables, province settings): a copy of the repository's content/ outside git's view, so a
+# staff edit never makes the checkout dirty and a git pull never conflicts with one
+# (contentdir/__init__.py; README, "Content"). The tests set it to content/ itself.
+export CONTENT_DIR="${CONTENT_DIR:-$(dirname "$TRACKER_DB")/content}"
+# prepare_content: create the served copy on first start, take in what an upgrade changed in
+# content/ (never over a staff edit), and build its search index when it changed.
+prepare_content() {
+  .venv/actions/bin/python -m contentdir sync
+  .venv/actions/bin/python -m knowledge.build_index
+}
 # Server profile (issue 18; README, "A small provincial server"):
 # - standard: two Rasa worker processes, one per core. They share conversations, locks
 #   (bot/stores/lock_store.py) and what the channels remember per citizen (rate limit, Zalo

@@ -16,6 +16,7 @@ export RASA_API_TOKEN_FILE="${RASA_API_TOKEN_FILE:-$SCALE_DIR/rasa_api_token}"
 # The token Rasa instances send to the action servers (set it to share it across machines).
 export ACTION_SERVER_TOKEN_FILE="${ACTION_SERVER_TOKEN_FILE:-$SCALE_DIR/action_server_token}"
 source scripts/env.sh  # umask 077: logs, secrets and state for this user only
+prepare_content  # the served copy of content/ (CONTENT_DIR) and its index
 log() { printf '\033[1m[scale-out]\033[0m %s\n' "$*" >&2; }
 
 PUBLIC_PORT="${PUBLIC_PORT:-8080}"             # nginx -> Rasa instances (the REST channel)

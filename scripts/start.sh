@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 # SKIP_SETUP=1 starts from what set-up built (the benchmark times this as cold start).
 [ "${SKIP_SETUP:-0}" = 1 ] || bash scripts/setup.sh
 source scripts/env.sh
+prepare_content  # the served copy of content/ and its index (scripts/env.sh)
 
 # The Zalo OA channel joins the default channels only when its credentials are set
 # (credentials.zalo.yml; the README lists the variables).

@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+export CONTENT_DIR="$PWD/content"  # tests read the repository's content, not the served copy
 source scripts/env.sh
 export TEST_OUTPUT="${TEST_OUTPUT:-$PWD/test-output}"
 mkdir -p "$TEST_OUTPUT"

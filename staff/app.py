@@ -27,6 +27,7 @@ from sanic.response import HTTPResponse, html, redirect, text
 from sanic.response import json as json_response
 
 from vntext.normalise import fold
+from contentdir import REPOSITORY_CONTENT
 from knowledge.answering import faq_answer
 from knowledge.build_index import current_index_dir
 from knowledge.corpus import FaqEntry
@@ -632,6 +633,9 @@ def main() -> None:
     config = StaffConfig()
     app = create_app(config)
     print(f"[staff] http://{config.host}:{config.port} (nội dung: {config.content_dir}; chỉ mục: {config.index_dir})")
+    if config.content_dir == REPOSITORY_CONTENT.resolve():
+        print("[staff] WARNING: CONTENT_DIR is unset, so edits go into the repository's content/ (git status shows "
+              "them). make start serves a copy outside git's view (scripts/env.sh; README, 'Content').", flush=True)
     app.run(host=config.host, port=config.port, single_process=True, access_log=False, motd=False)
 
 

@@ -2,8 +2,10 @@
 
 - ``STAFF_STATE_DIR`` (default ``.cache/staff``): accounts and the session secret.
   Server-side only and gitignored; nothing in the repository holds a password.
-- The knowledge content and index come from ``knowledge.paths`` (``KNOWLEDGE_CONTENT_DIR``,
-  ``KNOWLEDGE_INDEX_DIR``); the edit history lives with the content, in ``<content>/history``.
+- The content the staff edit and its index come from ``knowledge.paths`` (``CONTENT_DIR``:
+  the served copy, ``.cache/content`` under ``make start``, never the repository's
+  ``content/``; ``KNOWLEDGE_INDEX_DIR``); the edit history lives with the content, in
+  ``<content>/history``.
 - ``RASA_URL`` (default http://localhost:5005) for the answer check's intent,
   and Rasa's API token from ``RASA_API_TOKEN_FILE`` (default ``.cache/rasa_api_token``,
   0600) or ``RASA_API_TOKEN``.

@@ -40,7 +40,7 @@ class Rebuilder:
 
     def __init__(self, content_dir: Path, index_dir: Path, quiet_seconds: float = 1.0,
                  command: Optional[List[str]] = None):
-        self.env: Dict[str, str] = {**os.environ, "KNOWLEDGE_CONTENT_DIR": str(content_dir),
+        self.env: Dict[str, str] = {**os.environ, "CONTENT_DIR": str(content_dir),
                                     "KNOWLEDGE_INDEX_DIR": str(index_dir), "TQDM_DISABLE": "1"}
         self.command = command or [sys.executable, "-m", "knowledge.build_index"]
         self.quiet_seconds = quiet_seconds

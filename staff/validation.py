@@ -162,7 +162,7 @@ class EntryValidator:
                     return self._use_placeholder(typed, "facts", key)
         return (f"Câu trả lời gõ trực tiếp con số «{typed}», mà số này không có trong bảng chương trình hay bảng "
                 "số liệu. Số liệu chính sách chỉ được lấy từ bảng (có nguồn, ngày áp dụng): nhờ cán bộ kỹ thuật "
-                "thêm số này vào knowledge/facts.yml kèm nguồn, rồi viết {{facts.<tên>}} trong câu trả lời.")
+                "thêm số này vào content/facts.yml kèm nguồn, rồi viết {{facts.<tên>}} trong câu trả lời.")
 
     def _describe(self, group: str, key: str) -> str:
         figure = self.tables.figure(group, key)

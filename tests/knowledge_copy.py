@@ -1,7 +1,7 @@
-"""A private copy of the knowledge content (and of the built index) for tests that edit it.
+"""A private copy of the content (and of the built index) for tests that edit it.
 
-Tests point the staff tools and the servers at the copy (``KNOWLEDGE_CONTENT_DIR``,
-``KNOWLEDGE_INDEX_DIR``), so the real knowledge/ folder is never touched.
+Tests point the staff tools and the servers at the copy (``CONTENT_DIR``,
+``KNOWLEDGE_INDEX_DIR``), so the repository's content/ folder is never touched.
 """
 
 from __future__ import annotations
@@ -9,21 +9,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from contentdir import content_files
 from knowledge.build_index import current_index_dir
 from knowledge.paths import CONTENT_DIR, INDEX_DIR
 
-CONTENT = ("faq", "documents", "facts.yml", "programmes.yml")
-
 
 def copy_content(target: Path) -> Path:
-    """Copy FAQ, documents and tables into ``target`` (created) and return it."""
+    """Copy FAQ, documents, tables and settings into ``target`` (created) and return it."""
     target.mkdir(parents=True, exist_ok=True)
-    for name in CONTENT:
-        source = CONTENT_DIR / name
-        if source.is_dir():
-            shutil.copytree(source, target / name)
-        else:
-            shutil.copy2(source, target / name)
+    for name, source in content_files(CONTENT_DIR).items():
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target / name)
     return target
 
 

@@ -5,7 +5,7 @@ learn them and a request to delete can never be read as another question:
 
 - **Notice**: the first reply of a new conversation (nothing stored yet for the sender)
   on every channel starts with a short notice: what is stored, why, for how long, who
-  is responsible (``knowledge/settings/province.yml``) and how to see or delete it.
+  is responsible (``content/settings/province.yml``) and how to see or delete it.
 - **«xem dữ liệu của tôi»**: how many messages are kept, from when to when, the last
   few messages (masked again), and the retention.
 - **«xóa dữ liệu của tôi»**: asks «Có/Không»; on «Có» every event of the sender is
@@ -29,12 +29,13 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from bot.stores.retention import retention_days
 from bot.stores.shared_state import SharedState, shared_state
+from contentdir import SETTINGS_DIR
 from vntext.normalise import phrase_key
 from vntext.pii import mask_personal_data
 
 logger = logging.getLogger(__name__)
 
-PROVINCE_SETTINGS = Path(__file__).resolve().parents[2] / "knowledge" / "settings" / "province.yml"
+PROVINCE_SETTINGS = SETTINGS_DIR / "province.yml"
 # A «Có» counts only this long after the question.
 CONFIRM_SECONDS = 600
 VIETNAM = timezone(timedelta(hours=7))

@@ -95,7 +95,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-staff-") as temporary:
         servers = staff_client.servers_on_a_copy(Path(temporary))
         env = {k: v for k, v in servers.extra_env.items() if k.startswith("KNOWLEDGE_")}
-        content = Path(env["KNOWLEDGE_CONTENT_DIR"])
+        content = Path(env["CONTENT_DIR"])
         for kind, paraphrase in (("answer_only", False), ("new_paraphrase", True)):
             runs = []
             for round_number in range(args.rounds):

@@ -73,7 +73,7 @@ class BotServers:
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
-    # More environment for the servers, e.g. KNOWLEDGE_CONTENT_DIR / KNOWLEDGE_INDEX_DIR of a copy.
+    # More environment for the servers, e.g. CONTENT_DIR / KNOWLEDGE_INDEX_DIR of a copy.
     extra_env: Dict[str, str] = field(default_factory=dict)
     api_token: str = field(default_factory=lambda: secrets.token_hex(16))
     # What Rasa sends the action server (X-Action-Token); the action server refuses the rest.

@@ -22,7 +22,7 @@ USERS = ("an", "binh")
 def servers_on_a_copy(base: Path) -> BotServers:
     """Servers (not started) on a private copy of knowledge/ and its index, with two staff accounts."""
     content, index = copy_content(base / "knowledge"), copy_index(base / "index")
-    env = {"KNOWLEDGE_CONTENT_DIR": str(content), "KNOWLEDGE_INDEX_DIR": str(index),
+    env = {"CONTENT_DIR": str(content), "KNOWLEDGE_INDEX_DIR": str(index),
            "STAFF_STATE_DIR": str(base / "state")}
     for user in USERS:
         subprocess.run([str(ACTIONS_PYTHON), "-m", "staff.accounts", "add", user, "--password-stdin"],

@@ -313,7 +313,7 @@ def test_control_characters_do_not_break_the_xlsx_export(staff: BotServers):
     assert saved.status_code == 303, html.unescape(saved.text)[-1500:]
     export = session.get(f"{staff.staff_url}/export/faq.xlsx", timeout=120)
     assert export.status_code == 200 and export.content[:2] == b"PK", export.status_code
-    text = "".join(p.read_text("utf-8") for p in (Path(staff.extra_env["KNOWLEDGE_CONTENT_DIR"]) / "faq").glob("*.yml"))
+    text = "".join(p.read_text("utf-8") for p in (Path(staff.extra_env["CONTENT_DIR"]) / "faq").glob("*.yml"))
     assert "\x01" not in text and "\\x01" not in text and "\\u0001" not in text
 
 

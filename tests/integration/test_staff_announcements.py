@@ -88,7 +88,7 @@ def test_an_announcement_is_invisible_until_a_second_account_approves_it_then_re
     servers, fake, shared = setup
     base = servers.staff_url
     an, binh = staff_client.login(base, "an"), staff_client.login(base, "binh")
-    tables = PolicyTables.load(Path(servers.extra_env["KNOWLEDGE_CONTENT_DIR"]))
+    tables = PolicyTables.load(Path(servers.extra_env["CONTENT_DIR"]))
 
     unknown = an.post(base + "/announcements/new", data={"csrf": csrf_of(an, base + "/announcements"),
                                                            "text": "Mức mới {{facts.no_such}}", "do": "save"})

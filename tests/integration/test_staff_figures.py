@@ -44,7 +44,7 @@ def servers(tmp_path_factory) -> Iterator[BotServers]:
 
 
 def content(servers: BotServers) -> Path:
-    return Path(servers.extra_env["KNOWLEDGE_CONTENT_DIR"])
+    return Path(servers.extra_env["CONTENT_DIR"])
 
 
 def text_of(response: requests.Response) -> str:

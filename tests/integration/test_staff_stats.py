@@ -49,7 +49,7 @@ OUTPUT = Path(os.environ.get("TEST_OUTPUT", ROOT / "test-output"))
 def staff(tmp_path_factory) -> Iterator[Tuple[BotServers, Replayed]]:
     base = tmp_path_factory.mktemp("stats")
     pair = staff_client.servers_on_a_copy(base)
-    content = Path(pair.extra_env["KNOWLEDGE_CONTENT_DIR"])
+    content = Path(pair.extra_env["CONTENT_DIR"])
     topics = faq_topics(FaqStore(content, History(content / "history")).entries())
     expected = replay(f"sqlite:///{base / 'conversations.db'}", MONTH, CONVERSATIONS, topics_of=topics)
     try:
@@ -277,7 +277,7 @@ def postgresql(tmp_path_factory) -> Iterator[str]:
 
 def test_postgresql_gives_the_same_statistics_as_sqlite(postgresql, tmp_path, staff):
     pair, _ = staff
-    content = Path(pair.extra_env["KNOWLEDGE_CONTENT_DIR"])
+    content = Path(pair.extra_env["CONTENT_DIR"])
     topics = faq_topics(FaqStore(content, History(content / "history")).entries())
     on_pg = replay(postgresql, MONTH, 500, topics_of=topics, seed=5)
     on_sqlite = replay(f"sqlite:///{tmp_path / 'same.db'}", MONTH, 500, topics_of=topics, seed=5)

@@ -42,7 +42,7 @@ def bot(servers: BotServers) -> BotServers:
 
 
 def content_dir(servers: BotServers) -> Path:
-    return Path(servers.extra_env["KNOWLEDGE_CONTENT_DIR"])
+    return Path(servers.extra_env["CONTENT_DIR"])
 
 
 def login(servers: BotServers, user: str = "an") -> requests.Session:

@@ -7,7 +7,8 @@ above. Imports are read from the source (``ast``), also those inside functions: 
 deferred to run time is still a dependency. The layers, lowest first:
 
 0. ``vntext``: Vietnamese text (folding, lexicon, personal-data masking, diacritics,
-   shared reply wording), used by everything and using nothing of the project;
+   shared reply wording); ``contentdir``: where the content is (the served copy, the
+   repository's); used by everything and using nothing of the project;
 1. ``knowledge``: retrieval and answering; ``bot.stores``: what the Rasa side keeps;
 2. ``knowledge.build``: building the index; ``bot.nlu``, ``bot.channels``, ``bot.patches``:
    the NLU components, the channels and the serving patches;
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SKIP_DIRS = {".venv", ".git", "node_modules", "__pycache__", ".cache", "models", "results", "test-output"}
 
 LAYERS: Tuple[Tuple[str, ...], ...] = (
-    ("vntext",),
+    ("vntext", "contentdir"),
     ("knowledge", "bot.stores"),
     ("knowledge.build", "bot.nlu", "bot.channels", "bot.patches"),
     ("bot", "actions"),
@@ -40,6 +41,7 @@ LAYER_OF: Dict[str, int] = {package: level for level, packages in enumerate(LAYE
 # Third-party imports a package must not make (the other environment's, or heavy ones).
 FORBIDDEN_THIRD_PARTY: Dict[str, Set[str]] = {
     "vntext": {"rasa", "rasa_sdk", "tensorflow", "torch", "sentence_transformers", "faiss", "sanic"},
+    "contentdir": {"rasa", "rasa_sdk", "tensorflow", "torch", "sentence_transformers", "faiss", "sanic"},
     "knowledge": {"rasa", "rasa_sdk", "tensorflow", "sanic"},
     "knowledge.build": {"rasa", "rasa_sdk", "tensorflow", "sanic"},
     "bot.stores": {"torch", "sentence_transformers", "faiss"},
