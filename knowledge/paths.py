@@ -11,13 +11,23 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Optional
 
 from contentdir import CONTENT_DIR, PROJECT_DIR, SETTINGS_DIR
 
-__all__ = ["CODE_DIR", "PROJECT_DIR", "CONTENT_DIR", "SETTINGS_DIR", "INDEX_DIR", "BUILD_CACHE_PATH"]
+__all__ = ["CODE_DIR", "PROJECT_DIR", "CONTENT_DIR", "SETTINGS_DIR", "INDEX_DIR", "BUILD_CACHE_PATH", "CURRENT_LINK",
+           "current_index_dir"]
 
 CODE_DIR = Path(__file__).resolve().parent
 INDEX_DIR = Path(os.environ["KNOWLEDGE_INDEX_DIR"]) if os.environ.get("KNOWLEDGE_INDEX_DIR") else CONTENT_DIR / "index"
 # Embeddings and BM25 terms of indexed texts, shared by every copy (keyed by content hash);
 # ``KNOWLEDGE_BUILD_CACHE`` names another file (an empty one measures a full build).
 BUILD_CACHE_PATH = Path(os.environ.get("KNOWLEDGE_BUILD_CACHE") or PROJECT_DIR / ".cache" / "index-build-cache.sqlite")
+# The index folder's link to the build in use; a build swaps it atomically (knowledge/build/index.py).
+CURRENT_LINK = "current"
+
+
+def current_index_dir(index_dir: Path = INDEX_DIR) -> Optional[Path]:
+    """The folder the ``current`` link points to, or None before the first build."""
+    link = index_dir / CURRENT_LINK
+    return link.resolve() if link.exists() else None

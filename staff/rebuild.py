@@ -2,7 +2,7 @@
 
 A save asks for a rebuild and returns at once. A worker thread waits for a short quiet
 moment (so ten quick saves or an import make one build), runs
-``python -m knowledge.build_index`` in a child process (the model and memory are freed
+``python -m knowledge.build.index`` in a child process (the model and memory are freed
 after each build, and a crash cannot take the web app down), and runs once more if
 saves arrived during the build. The builder swaps the ``current`` link atomically; the
 action server notices within seconds and switches without a restart.
@@ -42,7 +42,7 @@ class Rebuilder:
                  command: Optional[List[str]] = None):
         self.env: Dict[str, str] = {**os.environ, "CONTENT_DIR": str(content_dir),
                                     "KNOWLEDGE_INDEX_DIR": str(index_dir), "TQDM_DISABLE": "1"}
-        self.command = command or [sys.executable, "-m", "knowledge.build_index"]
+        self.command = command or [sys.executable, "-m", "knowledge.build.index"]
         self.quiet_seconds = quiet_seconds
         self.status = RebuildStatus()
         self._condition = threading.Condition()

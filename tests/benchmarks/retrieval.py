@@ -3,7 +3,7 @@
 Retrieval latency is measured in process (no HTTP, no Rasa) with the query-vector
 cache cleared before each question, on the real index, which is only read.
 
-Growth: the 1× index is built for real by ``knowledge.build_index.build`` into a
+Growth: the 1× index is built for real by ``knowledge.build.index.build`` into a
 temporary folder with an empty temporary build cache, timing its two per-text stages
 (embedding, BM25 analysis). The 10× and 100× corpora are the same FAQ entries and
 documents duplicated under new ids and go through the same ``build`` with that build
@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, Iterator, List, Sequence
 
 import numpy as np
 
-import knowledge.build_index as build_index
+import knowledge.build.index as build_index
 from knowledge.embedder import Embedder
 from knowledge.lexical import analyze
 from knowledge.retriever import Retriever

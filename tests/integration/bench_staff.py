@@ -5,7 +5,7 @@
 Everything runs on a private copy of knowledge/ and its index (as the end-to-end
 tests do), so the real content is untouched:
 
-- incremental rebuild: ``python -m knowledge.build_index`` after an answer-only edit
+- incremental rebuild: ``python -m knowledge.build.index`` after an answer-only edit
   (nothing to embed) and after an edit adding one paraphrase (one text to embed);
 - full rebuild (``--full``): the same command with an empty embedding cache, so every
   text is embedded again (about a minute of both cores);
@@ -38,7 +38,7 @@ ENTRY = "lai-suat-ho-ngheo"
 def timed_build(env: Dict[str, str]) -> Dict[str, float]:
     """Wall time of the build command and the builder's own figure."""
     started = time.monotonic()
-    subprocess.run([str(ACTIONS_PYTHON), "-m", "knowledge.build_index"], cwd=ROOT, env={**os.environ, **env,
+    subprocess.run([str(ACTIONS_PYTHON), "-m", "knowledge.build.index"], cwd=ROOT, env={**os.environ, **env,
                    "TQDM_DISABLE": "1"}, check=True, capture_output=True)
     wall = time.monotonic() - started
     manifest = json.loads((Path(env["KNOWLEDGE_INDEX_DIR"]) / "current" / "manifest.json").read_text(encoding="utf-8"))

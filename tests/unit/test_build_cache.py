@@ -6,7 +6,7 @@ from typing import List
 
 import numpy as np
 
-from knowledge.build_cache import BuildCache
+from knowledge.build.cache import BuildCache
 
 
 def test_only_new_texts_are_encoded_and_vectors_come_back_in_order(tmp_path):

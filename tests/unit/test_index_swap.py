@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from knowledge.build_index import _swap_current, current_index_dir
+from knowledge.build.index import _swap_current
+from knowledge.paths import current_index_dir
 
 
 def test_swap_points_current_at_the_new_build_and_removes_old_ones(tmp_path):

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from knowledge.build_index import current_index_dir
+from knowledge.paths import current_index_dir
 from staff.app import KnowledgeView
 from staff.config import StaffConfig
 from knowledge.tables import PolicyTables

@@ -1,6 +1,6 @@
 """Build the retrieval index: dense (FAISS) and lexical (BM25) over FAQ and documents.
 
-Run ``python -m knowledge.build_index`` from the project root (set-up does it). It
+Run ``python -m knowledge.build.index`` from the project root (set-up does it). It
 rebuilds only when an input changed (FAQ, documents, tables, lexicon, model, code),
 writes the new index into its own folder and then swaps the ``current`` link
 atomically, so a running action server never reads a half-written index.
@@ -18,19 +18,18 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List
 
 import numpy as np
 
-from knowledge.build_cache import BuildCache, files_digest
+from knowledge.build.cache import BuildCache, files_digest
 from knowledge.corpus import (
     DOCUMENTS_DIR, FAQ_DIR, KNOWLEDGE_DIR, chunk_document, file_fingerprint, load_documents, load_faq,
 )
 from knowledge.embedder import ONNX_BACKENDS, Embedder, embedder_name, ensure_default_model, load_settings, model_location
 from knowledge.lexical import analyze, skip_unused_underthesea_modules
-from knowledge.paths import BUILD_CACHE_PATH, CODE_DIR, INDEX_DIR, PROJECT_DIR
+from knowledge.paths import BUILD_CACHE_PATH, CODE_DIR, CURRENT_LINK, INDEX_DIR, PROJECT_DIR, current_index_dir
 
-CURRENT_LINK = "current"
 INDEX_FORMAT = 1
 EMBED_BATCH = 64
 # What BM25 terms depend on besides the text: the analyser, the lexicon, the folding.
@@ -42,10 +41,10 @@ ANALYZER_FILES = (
 
 def input_files() -> List[Path]:
     """Every file whose change must trigger a rebuild."""
-    code = [CODE_DIR / n for n in ("build_index.py", "corpus.py", "lexical.py")]
+    code = [CODE_DIR / n for n in ("build/index.py", "corpus.py", "lexical.py")]
     return [
         *FAQ_DIR.glob("*.yml"), *DOCUMENTS_DIR.glob("*.md"), KNOWLEDGE_DIR / "facts.yml",
-        KNOWLEDGE_DIR / "programmes.yml", CODE_DIR / "settings" / "retrieval.yml",
+        KNOWLEDGE_DIR / "programmes.yml", CODE_DIR / "retrieval.yml",
         PROJECT_DIR / "vntext" / "lexicon.yml", *code,
     ]
 
@@ -86,12 +85,6 @@ def _build_lock(index_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def current_index_dir(index_dir: Path = INDEX_DIR) -> Optional[Path]:
-    """The folder the ``current`` link points to, or None before the first build."""
-    link = index_dir / CURRENT_LINK
-    return link.resolve() if link.exists() else None
 
 
 def _progress(items: List[str], description: str):
