@@ -7,4 +7,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${SKIP_SETUP:-0}" = 1 ] || bash scripts/setup.sh  # idempotent, as for start and test
 source scripts/env.sh  # umask 077; each bot's API token goes to a 0600 file in its data folder, not on a command line
-exec .venv/actions/bin/python -m tests.benchmarks "$@"
+exec .venv/actions/bin/python -m evaluation.bench "$@"

@@ -27,10 +27,10 @@ MODEL=$(.venv/rasa/bin/python -c 'from bot.train_if_changed import current_model
   --out "$TEST_OUTPUT/stories" --fail-on-prediction-errors
 
 step "held-out NLU evaluation (gate: macro-F1 and unaccented gap, tests/gates.yml)"
-.venv/rasa/bin/python -m bot.evaluate_nlu --json "$TEST_OUTPUT/nlu_heldout.json" --gate
+.venv/rasa/bin/python -m evaluation.nlu --json "$TEST_OUTPUT/nlu_heldout.json" --gate
 
 step "retrieval benchmark (gate: hit@1 and hit@5, tests/gates.yml)"
-.venv/actions/bin/python -m knowledge.benchmark --json "$TEST_OUTPUT/retrieval.json" --gate
+.venv/actions/bin/python -m evaluation.retrieval --json "$TEST_OUTPUT/retrieval.json" --gate
 
 step "Redis for the shared-state tests (Debian package, installed if missing)"
 bash scripts/debian_packages.sh redis-server
@@ -46,7 +46,7 @@ step "pytest (action server environment: unit and end-to-end, with the web widge
   --ignore tests/integration/test_scale_out.py
 
 step "real citizens' questions (gate: dev split's ANSWERED / ABSTAIN / QUESTIONNAIRE / OUTDATED shares, tests/gates.yml; the test split is a report only)"
-.venv/actions/bin/python -m tests.benchmarks.real_questions --json "$TEST_OUTPUT/real_questions.json" --gate
+.venv/actions/bin/python -m evaluation.real_questions --json "$TEST_OUTPUT/real_questions.json" --gate
 
 step "scale-out: PostgreSQL, Redis, 2 Rasa and 2 action servers behind nginx (installs them if missing)"
 .venv/actions/bin/python -m pytest -q tests/integration/test_scale_out.py -p no:cacheprovider

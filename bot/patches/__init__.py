@@ -30,7 +30,7 @@ The patches, in the order they are applied:
    (``RasaModel._rasa_predict``, TensorFlow's ``_call_flat``).
 8. ``sparse_feature_join``: sparse features joined without scipy's block-matrix code
    (``Features._combine_sparse_features``, scipy's ``_sputils``). 6-8 together: a parse
-   9.6 -> 5.7 ms CPU (``python -m tests.benchmarks.patch_gains``).
+   9.6 -> 5.7 ms CPU (``python -m evaluation.bench.patch_gains``).
 9. ``workers_load_in_turn``: Rasa workers load the model one at a time
    (``rasa.core.run.load_agent_on_start``). First answer after ~12 s instead of ~20 s.
 10. ``fast_model_load``: DIET built with one prediction instead of one training step

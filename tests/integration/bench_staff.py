@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from tests.integration import staff_client
-from tests.integration.servers import ACTIONS_PYTHON, ROOT, BotServers
+from evaluation.servers import ACTIONS_PYTHON, ROOT, BotServers
 
 ENTRY = "lai-suat-ho-ngheo"
 

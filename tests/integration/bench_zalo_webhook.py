@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional
 
 from bot.channels.guard import BUSY_REPLY
 from tests.integration.fake_zalo import text_event
-from tests.integration.servers import new_sender
+from evaluation.servers import new_sender
 from tests.integration.zalo_bot import APP_ID, ZaloBot
 
 ACK_P95_GOAL_SECONDS = 1.0

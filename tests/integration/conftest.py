@@ -7,7 +7,7 @@ from typing import Iterator
 import pytest
 
 from knowledge.tables import PolicyTables
-from tests.integration.servers import BotServers, running_bot
+from evaluation.servers import BotServers, running_bot
 
 
 @pytest.fixture(scope="session")

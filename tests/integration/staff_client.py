@@ -12,7 +12,7 @@ from typing import Dict, Iterator, List
 
 import requests
 
-from tests.integration.servers import ACTIONS_PYTHON, ROOT, BotServers
+from evaluation.servers import ACTIONS_PYTHON, ROOT, BotServers
 from tests.knowledge_copy import copy_content, copy_index
 
 PASSWORD = "mật khẩu thử nghiệm"

@@ -30,7 +30,7 @@ from vntext.pii import mask_personal_data
 from knowledge.black_credit import CRIMINAL_THRESHOLD, assess
 from knowledge.clock import VIETNAM
 from knowledge.tables import PolicyTables
-from tests.benchmarks.messages import ConversationMix
+from evaluation.bench.messages import ConversationMix
 from tests.unit.test_loan_calculator import CASES as LOAN_CASES
 
 TESTS_DIR = Path(__file__).resolve().parents[1]

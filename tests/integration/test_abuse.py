@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from bot.channels.guard import RATE_LIMIT_REPLY
-from tests.integration.servers import BotServers, new_sender, texts
+from evaluation.servers import BotServers, new_sender, texts
 
 
 def test_a_flooding_sender_is_slowed_down_politely_and_others_are_not(bot: BotServers):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integration.servers import new_sender, texts
+from evaluation.servers import new_sender, texts
 
 
 def sender() -> str:

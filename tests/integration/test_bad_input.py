@@ -19,7 +19,7 @@ import requests
 import yaml
 
 from vntext.normalise import has_diacritics
-from tests.integration.servers import BotServers, new_sender, texts
+from evaluation.servers import BotServers, new_sender, texts
 
 CASES: List[Dict] = yaml.safe_load((Path(__file__).parents[1] / "data" / "bad_input_cases.yml").read_text("utf-8"))
 LEAK_MARKERS = ("Traceback", "Exception", "Error:", "rasa.", "sanic", "File \"/")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from knowledge.answering import SOURCE_PREFIX
-from tests.integration.servers import new_sender, texts
+from evaluation.servers import new_sender, texts
 
 
 def test_victim_gets_the_real_rate_the_law_and_a_way_to_the_advisor(bot, tables):

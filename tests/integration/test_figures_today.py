@@ -16,7 +16,7 @@ import time
 
 from bot.channels.guard import BUSY_REPLY
 from knowledge.answering import SOURCE_PREFIX
-from tests.integration.servers import BotServers, new_sender, running_bot, texts
+from evaluation.servers import BotServers, new_sender, running_bot, texts
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from bot.channels.guard import BUSY_REPLY
 from bot.channels.privacy import notice_text
 from knowledge.answering import UNAVAILABLE_TEXT
 from knowledge.eligibility import questions_to_ask
-from tests.integration.servers import BotServers, new_sender, texts
+from evaluation.servers import BotServers, new_sender, texts
 
 ADVISOR_START = "tôi có được vay vốn không"
 TIER = "nhà tôi là hộ nghèo"
@@ -148,7 +148,7 @@ def test_stopping_rasa_while_its_workers_load_leaves_no_worker_behind(tmp_path):
     import signal
     import subprocess
 
-    from tests.integration.servers import RASA_BIN, ROOT, current_model
+    from evaluation.servers import RASA_BIN, ROOT, current_model
 
     bot = BotServers(tmp_path, extra_env={"SANIC_WORKERS": "2"})
     process = subprocess.Popen(

@@ -14,7 +14,7 @@ from typing import Dict, List
 import requests
 
 from bot.channels.privacy import CONFIRM_BUTTONS, CONFIRM_QUESTION, KEPT, notice_text
-from tests.integration.servers import BotServers, texts
+from evaluation.servers import BotServers, texts
 
 RATE_QUESTION = "Lãi suất cho vay hộ nghèo là bao nhiêu?"
 
@@ -66,7 +66,7 @@ def test_the_rasa_server_deletes_old_conversations_by_itself(tmp_path):
     """bot/stores/retention.py runs in the Rasa process (started by the REST channel), here after 2 s."""
     import time
 
-    from tests.integration.servers import running_bot
+    from evaluation.servers import running_bot
 
     db = tmp_path / "conversations.db"
     with sqlite3.connect(db) as seed:  # Rasa's table, as its SQL tracker store creates it

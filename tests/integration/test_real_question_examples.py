@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import List
 
 from knowledge.answering import OUT_OF_SCOPE_TEXT, SOURCE_PREFIX, UNSURE_TEXT
-from tests.integration.servers import new_sender, texts
+from evaluation.servers import new_sender, texts
 
 NOT_SURE = UNSURE_TEXT[:60]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from vntext.normalise import has_diacritics
 from knowledge.answering import SOURCE_PREFIX
 from knowledge.eligibility import questions_to_ask
-from tests.integration.servers import new_sender, texts
+from evaluation.servers import new_sender, texts
 
 
 def test_greeting_is_answered_in_vietnamese(bot):

@@ -16,7 +16,7 @@ from typing import Iterator, List
 import pytest
 
 from bot.channels.guard import RATE_LIMIT_REPLY
-from tests.integration.scale_out import ScaleOut
+from evaluation.scale_out import ScaleOut
 
 
 def texts(replies: List[dict]) -> str:

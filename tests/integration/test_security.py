@@ -17,7 +17,7 @@ import requests
 
 from bot.channels.guard import BUSY_REPLY
 from tests.integration import staff_client
-from tests.integration.servers import ACTIONS_PYTHON, ROOT, BotServers, new_sender, running_bot, texts
+from evaluation.servers import ACTIONS_PYTHON, ROOT, BotServers, new_sender, running_bot, texts
 
 
 def tracker_events(bot: BotServers, sender: str) -> list:

@@ -24,7 +24,7 @@ from bot.stores.announcements import FollowerBook
 from knowledge.tables import PolicyTables
 from tests.integration import staff_client
 from tests.integration.fake_zalo import FakeZalo
-from tests.integration.servers import BotServers
+from evaluation.servers import BotServers
 
 FOLLOWERS = [f"7{i:015d}" for i in range(5)]
 OPTED_OUT = FOLLOWERS[1]

@@ -28,7 +28,7 @@ from knowledge.corpus import load_faq
 from staff.figure_effects import on_day
 from knowledge.tables import PolicyTables
 from tests.integration import staff_client
-from tests.integration.servers import BotServers, current_model, new_sender, texts
+from evaluation.servers import BotServers, current_model, new_sender, texts
 
 START, BEFORE, AFTER = date(2027, 3, 1), date(2027, 2, 28), date(2027, 3, 2)
 NEW_RATE = "6,0"

@@ -36,7 +36,7 @@ from staff.history import History
 from staff.review import review_queue
 from staff.stats import OUTCOME_LABELS, Period, compute, faq_topics, topic_label, vn_number, vn_percent
 from tests.integration import staff_client
-from tests.integration.servers import ROOT, BotServers, free_port
+from evaluation.servers import ROOT, BotServers, free_port
 from tests.integration.stats_store import Replayed, personal_cases, replay
 
 MONTH = date(2026, 11, 1)

@@ -20,7 +20,7 @@ import requests
 from staff.app import create_app
 from staff.config import StaffConfig
 from tests.integration import staff_client
-from tests.integration.servers import BotServers
+from evaluation.servers import BotServers
 
 PUBLIC_PATHS = {"/login", "/health", "/static/staff.css"}
 ENTRY = "lai-suat-ho-ngheo"  # "Lãi suất cho vay hộ nghèo là bao nhiêu?": an intent the bot answers from the FAQ

@@ -22,8 +22,8 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 import pytest
 
 from bot.patches import PATCHES
-from tests.benchmarks.messages import load_conversations
-from tests.integration.servers import BotServers, new_sender
+from evaluation.bench.messages import load_conversations
+from evaluation.servers import BotServers, new_sender
 
 # Both with one Rasa process (worker count changes no answer), and a deadline that a slow
 # machine cannot hit: a "hệ thống đang bận" stand-in on one side only is not a difference

@@ -19,7 +19,7 @@ from bot.stores.announcements import OPTED_IN_REPLY, OPTED_OUT_REPLY, FollowerBo
 from bot.channels.zalo_replies import OPTIONS_INTRO, TEXT_LIMIT, TEXT_ONLY_REPLY
 from knowledge.answering import SOURCE_PREFIX
 from tests.integration.fake_zalo import text_event
-from tests.integration.servers import new_sender
+from evaluation.servers import new_sender
 from tests.integration.zalo_bot import APP_ID, APP_SECRET, ZaloBot
 
 RATE_QUESTION = "Lãi suất cho vay hộ nghèo là bao nhiêu?"

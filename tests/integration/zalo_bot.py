@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional
 import requests
 
 from tests.integration.fake_zalo import FakeZalo, post_event, text_event
-from tests.integration.servers import ROOT, BotServers, new_sender
+from evaluation.servers import ROOT, BotServers, new_sender
 
 APP_ID, OA_SECRET, APP_SECRET = "4318000000000000001", "oa-secret-for-tests", "app-secret-for-tests"
 

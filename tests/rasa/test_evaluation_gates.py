@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.evaluate_nlu import gate
+from evaluation.nlu import gate
 
 
 def report(overall: float, accented: float, unaccented: float) -> dict:
@@ -27,7 +27,7 @@ def test_a_missing_set_fails():
 
 
 def test_the_thresholds_come_from_the_one_gates_file():
-    from bot.evaluate_nlu import HELDOUT_SETS, thresholds
+    from evaluation.nlu import HELDOUT_SETS, thresholds
 
     limits = thresholds()
     assert limits["set"] in HELDOUT_SETS

@@ -24,7 +24,7 @@ from actions import actions, knowledge_service
 from knowledge.answering import UNAVAILABLE_TEXT, Answer
 from knowledge.eligibility import ASKED_CONDITIONS
 from knowledge.province import CONTACT_INTRO, contact_message
-from tests.integration.servers import ROOT
+from evaluation.servers import ROOT
 
 DOMAIN: Dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 

@@ -141,7 +141,7 @@ def test_every_condition_the_advisor_asks_has_an_answer_first_action():
     import yaml
 
     from knowledge.eligibility import ASKED_CONDITIONS
-    from tests.integration.servers import ROOT
+    from evaluation.servers import ROOT
 
     declared = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["actions"])
     defined = {cls().name() for cls in actions.ActionAskFirstAnswering.__subclasses__()}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.declared_imports import imported_by, imports, undeclared
-from tests.integration.servers import ROOT
+from evaluation.servers import ROOT
 
 
 def test_the_scan_sees_direct_imports_also_inside_functions():

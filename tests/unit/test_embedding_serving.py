@@ -52,7 +52,7 @@ ODD_TEXTS = [
 def knowledge_texts() -> List[str]:
     """Every FAQ question, paraphrase and answer, every passage, and the test sets' messages."""
     from knowledge.corpus import chunk_document, load_documents, load_faq
-    from tests.benchmarks.messages import load_conversations
+    from evaluation.bench.messages import load_conversations
 
     texts: List[str] = []
     for entry in load_faq():

@@ -12,9 +12,9 @@ from typing import Any, Dict, List
 import pytest
 import yaml
 
-from knowledge import benchmark
-from tests.benchmarks import real_questions
-from tests.integration.servers import ROOT
+from evaluation import real_questions
+from evaluation import retrieval as benchmark
+from evaluation.servers import ROOT
 
 GATES = yaml.safe_load((ROOT / "tests" / "gates.yml").read_text(encoding="utf-8"))
 
@@ -31,7 +31,7 @@ def test_the_gates_file_holds_a_section_for_each_gated_command():
 def test_the_test_command_gates_through_the_file_and_names_no_threshold():
     script = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
     assert not re.search(r"--min-|--max-", script)
-    for command in ("bot.evaluate_nlu", "knowledge.benchmark", "tests.benchmarks.real_questions"):
+    for command in ("evaluation.nlu", "evaluation.retrieval", "evaluation.real_questions"):
         line = next(line for line in script.splitlines() if f"-m {command}" in line)
         assert "--gate" in line, command
 

@@ -1,11 +1,11 @@
 """Load benchmark of the bot beside a vanilla ``rasa init`` bot, in one run.
 
-``bash scripts/bench.sh`` (or ``python -m tests.benchmarks`` in the action server's
+``bash scripts/bench.sh`` (or ``python -m evaluation.bench`` in the action server's
 environment). First each bot alone (no other bot's processes sharing its pages): start
 command to first correct answer (cold start), the proportional set size (PSS) of each
 serving process at idle and under 10-user load, and for ours a bounded soak (memory
 growth under replayed load, ``--soak``). Then both bots side by side: NLU parse alone,
-and the message mix (tests/benchmarks/messages.py) replayed with 1, 10 and 50
+and the message mix (evaluation/bench/messages.py) replayed with 1, 10 and 50
 closed-loop users against each in turn while sampling every server process's memory;
 then retrieval alone and index growth. Figures are printed and written to ``results/bench-<time>.json`` and ``.png``.
 The machine is shared, so the ratio to the vanilla bot is the figure to compare.
@@ -27,12 +27,12 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 import numpy as np
 import requests
 
-from tests.benchmarks import report
-from tests.benchmarks.load import run_load
-from tests.benchmarks.messages import SINGLE_SOURCES, ConversationMix, load_conversations
-from tests.benchmarks.processes import MemorySampler, ScaleOutServer, Server, by_role
-from tests.benchmarks.vanilla import RASA, VANILLA_DIR, vanilla_messages, vanilla_model
-from tests.integration.servers import free_port
+from evaluation.bench import report
+from evaluation.bench.load import run_load
+from evaluation.bench.messages import SINGLE_SOURCES, ConversationMix, load_conversations
+from evaluation.bench.processes import MemorySampler, ScaleOutServer, Server, by_role
+from evaluation.bench.vanilla import RASA, VANILLA_DIR, vanilla_messages, vanilla_model
+from evaluation.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_QUESTION = "Lãi suất cho vay hộ nghèo là bao nhiêu?"  # needs NLU, policies and the action server
@@ -219,9 +219,9 @@ def measure_bots(bots: List[Bot], users: Sequence[int], duration: float, warmup:
 
 def measure_retrieval(factors: Sequence[int], record: Dict[str, Any]) -> None:
     """Retrieval alone on the real index, then index growth (in this process)."""
-    from knowledge.benchmark import load_questions
+    from evaluation.retrieval import load_questions
     from knowledge.retriever import Retriever
-    from tests.benchmarks.retrieval import latency_ms, scale_report
+    from evaluation.bench.retrieval_cost import latency_ms, scale_report
 
     questions = [q["text"] for q in load_questions()]
     retriever = Retriever()

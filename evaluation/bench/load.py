@@ -10,7 +10,7 @@ Latency is measured per message; only messages sent inside the measuring window
 (after the warm-up) count.
 
 Run alone against any running bot (e.g. the scale-out behind nginx):
-``python -m tests.benchmarks.load --url http://127.0.0.1:8080/webhooks/rest/webhook --users 10``.
+``python -m evaluation.bench.load --url http://127.0.0.1:8080/webhooks/rest/webhook --users 10``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import aiohttp
 import numpy as np
 
 from bot.channels.guard import BUSY_REPLY, RATE_LIMIT_REPLY
-from tests.benchmarks.messages import Conversation, ConversationMix
+from evaluation.bench.messages import Conversation, ConversationMix
 
 # The guarded REST channel answers 200 with these instead of an answer; they count as
 # failures, not as fast answers.

@@ -15,7 +15,7 @@ from typing import Dict, List, Sequence
 
 import yaml
 
-TESTS_DIR = Path(__file__).resolve().parents[1]
+TESTS_DIR = Path(__file__).resolve().parents[2] / "tests"
 SINGLE_SOURCES = ("data/nlu_heldout.yml", "data/nlu_heldout_fresh.yml", "data/retrieval_questions.yml")
 STORY_SOURCES = ("stories/test_main_flows.yml", "stories/test_advisor.yml", "stories/test_black_credit.yml")
 BLACK_CREDIT_INTENTS = {"black_credit_victim", "ask_black_credit"}

@@ -1,6 +1,6 @@
 """The per-message gains of the serving patches that act on a parse or on event reading.
 
-``.venv/rasa/bin/python -m tests.benchmarks.patch_gains`` loads the served model once per
+``.venv/rasa/bin/python -m evaluation.bench.patch_gains`` loads the served model once per
 configuration, in its own process (stock Rasa, each NLU patch alone, the three together)
 and times ``Agent.parse_message`` over held-out messages (CPU time of the process, less
 sensitive than wall time to other work on the machine); then it times finding the

@@ -21,7 +21,7 @@ import requests
 
 from bot.stores.private_files import write_token
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 RASA_BIN = ROOT / ".venv" / "rasa" / "bin"
 ACTIONS_PYTHON = ROOT / ".venv" / "actions" / "bin" / "python"
 ACTION_TOKEN = secrets.token_hex(16)

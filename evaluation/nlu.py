@@ -1,6 +1,6 @@
 """Intent accuracy on the held-out set, overall and by writing style.
 
-``python -m bot.evaluate_nlu`` (Rasa environment) parses every message of the held-out
+``python -m evaluation.nlu`` (Rasa environment) parses every message of the held-out
 sets in ``tests/data/`` with the trained model and prints macro-F1 for the whole set,
 for accented messages and for unaccented + Zalo-style ones. The held-out messages were
 written by other people than the training data and are never trained on. With

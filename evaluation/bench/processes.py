@@ -25,8 +25,8 @@ from typing import Dict, List, Optional, Union
 import psutil
 import requests
 
-from tests.benchmarks.load import outcome_of
-from tests.integration.scale_out import ScaleOut
+from evaluation.bench.load import outcome_of
+from evaluation.scale_out import ScaleOut
 
 
 def role_of(process: psutil.Process) -> str:

@@ -1,6 +1,6 @@
 """Choose the answer thresholds: answer when right, stay quiet when wrong or off-topic.
 
-``python -m knowledge.calibrate`` scores the top FAQ hit of (a) the labelled citizen
+``python -m evaluation.calibrate`` scores the top FAQ hit of (a) the labelled citizen
 questions, where the hit is either right or wrong, and (b) messages the bot must not
 answer from the knowledge base (the out-of-scope and small-talk examples of the NLU
 training data). For each threshold on the fused score it prints how many right answers
@@ -17,7 +17,7 @@ from typing import List, Tuple
 
 import yaml
 
-from knowledge.benchmark import first_correct_rank, load_questions
+from evaluation.retrieval import first_correct_rank, load_questions
 from knowledge.retriever import Retriever
 
 NLU_DIR = Path(__file__).resolve().parent.parent / "data" / "nlu"

@@ -1,6 +1,6 @@
 """Retrieval quality and latency on the labelled citizen questions.
 
-``python -m knowledge.benchmark`` prints hit@1, hit@5 and MRR@10 for lexical, dense
+``python -m evaluation.retrieval`` prints hit@1, hit@5 and MRR@10 for lexical, dense
 and hybrid retrieval, split by writing style, and the latency of one retrieval
 (embed the query, search both indexes, fuse) with the query cache cleared. The
 questions in ``tests/data/retrieval_questions.yml`` were written independently of the

@@ -21,7 +21,7 @@ from typing import Dict, List, Optional
 import requests
 
 from bot.channels.guard import BUSY_REPLY
-from tests.integration.servers import ROOT, free_port
+from evaluation.servers import ROOT, free_port
 
 
 @dataclass

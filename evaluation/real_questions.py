@@ -1,6 +1,6 @@
 """How the running bot does on questions real citizens wrote (issue 14's evaluation set).
 
-``python -m tests.benchmarks.real_questions`` starts the bot (clock fixed to the set's
+``python -m evaluation.real_questions`` starts the bot (clock fixed to the set's
 ``as_of`` day, so a re-run on another day grades the same law), sends every question of
 the dev and test splits (tests/data/real_questions/) as a new conversation through the
 REST channel, and sorts the replies by what can be decided mechanically:
@@ -37,7 +37,7 @@ from bot.channels.guard import BUSY_REPLY
 from knowledge.answering import CAPABILITIES, OUT_OF_SCOPE_TEXT, UNAVAILABLE_TEXT, UNSURE_TEXT
 from knowledge.figure_audit import pattern, superseded_forms
 from knowledge.tables import PolicyTables
-from tests.integration.servers import ROOT, new_sender, running_bot, texts
+from evaluation.servers import ROOT, new_sender, running_bot, texts
 
 SET_DIR = ROOT / "tests" / "data" / "real_questions"
 SPLITS = ("dev", "test")
