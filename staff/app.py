@@ -632,7 +632,8 @@ def main() -> None:
     skip_unused_underthesea_modules()  # its translation pipeline would bring torch (~600 MB)
     config = StaffConfig()
     app = create_app(config)
-    print(f"[staff] http://{config.host}:{config.port} (nội dung: {config.content_dir}; chỉ mục: {config.index_dir})")
+    print(f"[staff] http://{config.host}:{config.port} (nội dung: {config.content_dir}; chỉ mục: {config.index_dir})",
+          flush=True)
     if config.content_dir == REPOSITORY_CONTENT.resolve():
         print("[staff] WARNING: CONTENT_DIR is unset, so edits go into the repository's content/ (git status shows "
               "them). make start serves a copy outside git's view (scripts/env.sh; README, 'Content').", flush=True)
