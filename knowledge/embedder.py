@@ -146,7 +146,8 @@ class OnnxEncoder:
 class Embedder:
     """Encodes queries and passages with the configured sentence-transformers model."""
 
-    def __init__(self, settings: Dict[str, Any]):
+    def __init__(self, settings: Dict[str, Any], for_build: bool = False):
+        """``for_build``: encoding the index in batches (``build_threads``), not one query at a time."""
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         embedding = settings["embedding"]
@@ -154,7 +155,9 @@ class Embedder:
         if backend not in ("torch", *ONNX_BACKENDS):
             raise ValueError(f"unknown embedding backend {backend!r} (torch, {', '.join(ONNX_BACKENDS)})")
         self.name = embedder_name(settings)
-        threads = int(embedding.get("threads", 2))
+        threads = int(embedding.get("threads", 1))
+        if for_build:
+            threads = int(embedding.get("build_threads", threads))
         self._encoder: Any = (TorchEncoder(model_location(settings), threads) if backend == "torch"
                               else OnnxEncoder(model_location(settings), threads, backend))
         self.dimension = self._encoder.dimension

@@ -130,7 +130,7 @@ def _build(index_dir: Path, force: bool) -> Path:
 
     def embedder() -> Embedder:
         if not embedders:
-            embedders.append(Embedder(settings))
+            embedders.append(Embedder(settings, for_build=True))
         return embedders[0]
 
     def encoder(prompt: str):
