@@ -9,9 +9,10 @@ Three references:
 - sentence-transformers (torch, fp32), the model's own definition, on 200 texts as the
   bot embeds them (FAQ questions and real-question-like messages with the query prompt,
   document passages with the passage prompt): cosine >= 0.999 for every text, through
-  the served path of the configured backend. ``onnx_q4`` (the default: the model's own
-  4-bit blocks, float32 arithmetic) gives 1.0000; ``onnx_int8`` gives 0.980–0.99 and
-  fails, as does any change to tokenisation, prompts, pooling or the weights;
+  the served path of the configured backend. ``onnx_q4_int8`` (the default: the model's
+  own 4-bit blocks, activations rounded to int8 per block) gives >= 0.9998, ``onnx_q4``
+  (float32 arithmetic) 1.0000; ``onnx_int8`` gives 0.980–0.99 and fails, as does any
+  change to tokenisation, prompts, pooling or the weights;
 - the whole exported model, which set-up splits: cosine >= 0.999 per text (the split
   only moves the table out, read from a 4-bit or float32 file).
 """
