@@ -5,7 +5,8 @@
 the dev and test splits (tests/data/real_questions/) as a new conversation through the
 REST channel, and sorts the replies by what can be decided mechanically:
 
-- ABSTAIN: "not sure" / the capabilities text / "temporarily unavailable" / "busy";
+- ABSTAIN: "not sure" / a guess offered as a question to tap / the capabilities text /
+  "temporarily unavailable" / "busy";
 - OUT_OF_SCOPE: the out-of-scope reply (right for an out-of-scope question, an abstention otherwise);
 - QUESTIONNAIRE: the advisor asked a question (household status, purpose, a condition)
   instead of answering;
@@ -34,7 +35,7 @@ from typing import Any, Dict, List, Optional
 import yaml
 
 from bot.channels.guard import BUSY_REPLY
-from knowledge.answering import CAPABILITIES, OUT_OF_SCOPE_TEXT, UNAVAILABLE_TEXT, UNSURE_TEXT
+from knowledge.answering import CAPABILITIES, GUESS_TEXT, OUT_OF_SCOPE_TEXT, UNAVAILABLE_TEXT, UNSURE_TEXT
 from knowledge.figure_audit import pattern, superseded_forms
 from knowledge.tables import PolicyTables
 from evaluation.servers import ROOT, new_sender, running_bot, texts
@@ -62,7 +63,7 @@ def classify(reply: str, stale: "re.Pattern[str]", asks: List[str]) -> str:
     """The mechanical verdict on one reply."""
     if OUT_OF_SCOPE_TEXT[:40] in reply:
         return "OUT_OF_SCOPE"
-    if not reply.strip() or UNSURE_TEXT[:60] in reply or UNAVAILABLE_TEXT[:60] in reply or BUSY_REPLY[:60] in reply or reply.strip() == CAPABILITIES:
+    if not reply.strip() or UNSURE_TEXT[:60] in reply or GUESS_TEXT[:60] in reply or UNAVAILABLE_TEXT[:60] in reply or BUSY_REPLY[:60] in reply or reply.strip() == CAPABILITIES:
         return "ABSTAIN"
     if stale.search(_HISTORY_SENTENCE.sub(" ", reply)):
         return "OUTDATED"

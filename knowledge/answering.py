@@ -22,7 +22,7 @@ from knowledge.corpus import FaqEntry
 from knowledge.eligibility import ENTITY_PROGRAMME, LISTED_TIERS, persons_named, programmes_named, tiers_denied
 from knowledge.legal_loan_cost import loan_cost
 from knowledge.key_figures import key_figures
-from knowledge.letter_reader import Matter, programmes_of, read_letter
+from knowledge.letter_reader import Matter, own_question_words, own_words_needed, programmes_of, read_letter
 from knowledge.lexical import analyze
 from knowledge.other_places import other_place
 from knowledge.message_parts import MIN_WORDS, asked_parts, question_focus
@@ -56,6 +56,14 @@ UNSURE_TEXT = (
 PETITION_RULE_INTRO = "Quy định đang áp dụng về nội dung này: "
 UNDERSTOOD_AS = "(Tôi hiểu anh/chị hỏi: «{question}». Nếu chưa đúng ý, anh/chị hỏi lại ngắn gọn giúp tôi.)"
 SUGGESTION_INTRO = "Có thể anh/chị muốn hỏi một trong các câu dưới đây."
+# A letter that asks in words of its own, which the matter its story tells does not answer:
+# the matter is offered as a question to tap, not given as the answer.
+GUESS_TEXT = (
+    "Tôi chưa chắc đã hiểu đúng điều anh/chị hỏi nên không muốn trả lời đoán. Câu gần nhất tôi biết là: "
+    "«{question}». Anh/chị bấm vào câu hỏi bên dưới để xem câu trả lời, hoặc hỏi lại ngắn gọn giúp tôi. "
+    "Cũng có thể hỏi Tổ trưởng Tổ tiết kiệm và vay vốn ở thôn, xóm hoặc cán bộ Ngân hàng Chính sách xã hội "
+    "tại Điểm giao dịch xã."
+)
 CAPABILITIES = (
     "Tôi có thể giúp về vốn vay ưu đãi của Ngân hàng Chính sách xã hội (ai được vay, lãi suất, "
     "mức vay, thời hạn, thủ tục, giấy tờ, nơi giao dịch, trả nợ) và cách phòng tránh tín dụng đen."
@@ -289,9 +297,13 @@ class Answerer:
         nearest = self._clear_nearest(question, retrieval) or self._read_letter(question)
         if nearest is not None:
             nearest.retrieval = retrieval
-            return nearest
+            if nearest.kind != "unsure":
+                return nearest
         suggestions = [hit.faq.question for hit in retrieval.faq[:3]
                        if hit.faq is not None and self._confident(hit, "suggest")]
+        if nearest is not None:  # the letter's guessed matter, offered first
+            nearest.suggestions = list(dict.fromkeys([*nearest.suggestions, *suggestions]))[:3]
+            return nearest
         if not about_credit(question) or about_other_services(question):  # suggestions would not help
             return Answer("unsure", out_of_scope_text(question), retrieval=retrieval,
                           reason="out of scope: no word about policy loans or the bank, or about another "
@@ -339,10 +351,10 @@ class Answerer:
         reason = "petition: no FAQ entry near its subject"
         # What it proposes to change ("nâng mức cho vay", "thủ tục rườm rà", "mở rộng đối
         # tượng") names the rule to quote before the nearest entry does.
-        rules, why = self._letter_entries(message, overview=False)
+        rules, why, _ = self._letter_entries(message, overview=False)
         near = subject is not None and subject.faq.topic != "out_of_scope" and self._confident(subject, "petition_subject")
         if not rules and not near:
-            rules, why = self._letter_entries(message)  # the named programme's conditions, at least
+            rules, why, _ = self._letter_entries(message)  # the named programme's conditions, at least
         if rules:
             parts[:0] = [self.from_faq(rule) for rule in rules[:1]]
             reason = f"petition: {why}"
@@ -371,12 +383,33 @@ class Answerer:
         runner_up = max((h.fused for h in hits if h.faq.id != best.faq.id), default=0.0)
         if best.fused < float(settings["faq_long"]) or best.fused - runner_up < float(settings["faq_margin"]):
             return None
+        why = f"long message, nearest entry clearly ahead (margin {best.fused - runner_up:.3f}): {self._why(best)}"
+        if not self._question_agrees(message, [best.faq.id]):
+            return self._guess([best.faq], why)
         answer = self.from_faq(best.faq)
         understood = UNDERSTOOD_AS.format(question=best.faq.question)
         answer.text = _joined([answer], before_note=understood)
         answer.confidence, answer.retrieval = self._confidence(best), retrieval
-        answer.reason = f"long message, nearest entry clearly ahead (margin {best.fused - runner_up:.3f}): {self._why(best)}"
+        answer.reason = why
         return answer
+
+    def _question_agrees(self, message: str, entry_ids: List[str]) -> bool:
+        """False when the message asks in words of its own (letter_reader.own_question_words)
+        and none of its question sentences, searched alone, finds one of these entries among
+        its nearest: the whole story chose them, not what is asked."""
+        if len(own_question_words(message)) < own_words_needed():
+            return True
+        top = int(self.thresholds.get("question_agrees_top", 2))
+        return any(hit.faq.id in entry_ids for part in asked_parts(message, min_words=0)
+                   for hit in self.retriever.search(part.with_context, top=top).faq[:top])
+
+    @staticmethod
+    def _guess(entries: List[FaqEntry], why: str) -> Answer:
+        """The entries offered as questions to tap, not given as the answer."""
+        return Answer("unsure", GUESS_TEXT.format(question=entries[0].question),
+                      suggestions=[entry.question for entry in entries], answer_id=entries[0].id,
+                      reason=f"{why}; offered as a guess: the message asks in words of its own, which "
+                             f"searched alone do not find it")
 
     def _read_letter(self, message: str) -> Optional[Answer]:
         """A long letter no entry is near: the entries of the matters it raises, for the
@@ -384,20 +417,23 @@ class Answerer:
         named at the end. None when the letter raises no known matter."""
         if len(message.split()) < int(self.thresholds.get("long_message_words", 15)):
             return None
-        found, why = self._letter_entries(message)
+        found, why, told_only = self._letter_entries(message)
         if not found:
             return None
+        if told_only and not self._question_agrees(message, [entry.id for entry in found]):
+            return self._guess(found, why)
         answers = [self.from_faq(entry) for entry in found]
         understood = UNDERSTOOD_AS.format(question=found[0].question)
         return Answer("faq", _joined(answers, before_note=understood),
                       _cite_once([source for a in answers for source in a.sources]),
                       answer_id=found[0].id, confidence=0.0, reason=why)
 
-    def _letter_entries(self, message: str, overview: bool = True) -> Tuple[List[FaqEntry], str]:
-        """The entries answering the matters a message raises, and why (for the officers);
-        ``overview``: a named programme's conditions when it raises nothing known."""
+    def _letter_entries(self, message: str, overview: bool = True) -> Tuple[List[FaqEntry], str, bool]:
+        """The entries answering the matters a message raises, why (for the officers), and
+        whether they are a guess (the letter asks in words of its own that raise none of
+        them); ``overview``: a named programme's conditions when it raises nothing known."""
         if about_other_services(message):
-            return [], ""  # a relative's bank loan on one's land title is not ours
+            return [], "", False  # a relative's bank loan on one's land title is not ours
         reading = read_letter(message, "black_credit" if about_an_informal_loan(message) else "policy", overview)
         found: List[FaqEntry] = []
         for matter in reading.matters:
@@ -408,7 +444,7 @@ class Answerer:
                 found.append(entry)
         why = (f"letter read as {', '.join(m.name for m in reading.matters)} about "
                f"{', '.join(reading.programmes) or 'no named programme'}: " + ", ".join(e.id for e in found))
-        return found, why
+        return found, why, reading.asks_other
 
     def _cites_other_law(self, message: str, programme: str) -> bool:
         """True when the message cites a decree or decision by number that is not among the
@@ -521,9 +557,11 @@ class Answerer:
         """Someone caught in black credit always gets the safety advice, never "not sure"."""
         answer = self.answer(message)
         entry = self.retriever.index.faq_by_id.get(answer.answer_id or "")
-        if entry is not None and entry.topic == "black_credit":
+        if entry is not None and entry.topic == "black_credit" and answer.kind != "unsure":
             return answer
         letter = self._read_letter(message)
+        guess = letter if letter is not None and letter.kind == "unsure" else None
+        letter = None if guess is not None else letter  # a guess is offered below the safety advice
         if letter is not None and (about_an_informal_loan(message)
                                    or self.retriever.index.faq_by_id[letter.answer_id].topic == "black_credit"):
             return letter  # what the story raises (a relative's debt, interest paid, threats, a loan shark to repay the bank)
@@ -535,6 +573,8 @@ class Answerer:
             return answer
         fallback = self.from_faq(self.retriever.index.faq_by_id[self.thresholds["victim_answer_id"]])
         fallback.reason = f"black-credit victim: standard advice (retrieval gave {answer.kind} {answer.answer_id})"
+        if guess is not None:
+            fallback.suggestions, fallback.reason = guess.suggestions, f"{fallback.reason}; {guess.reason}"
         return fallback
 
     def from_faq(self, entry: FaqEntry) -> Answer:

@@ -33,7 +33,8 @@ _POLICY_LENDER = re.compile(r"\b(ngan hang chinh sach|nhcs|nhcsxh|von chinh sach
                             r"|von vay uu dai|xoa doi giam ngheo)\b")
 # The asker lent the money ("tôi cho người quen vay 100 triệu, 2%/tháng…"): a lender's question.
 _LENDER = re.compile(r"\b(toi|minh|chung toi|gia dinh toi|nha toi)\s+(?:co\s+|da\s+|dang\s+|moi\s+)?cho\s+(?:\w+\s+){0,5}?"
-                     r"(?:vay|muon)\b")
+                     r"(?:vay|muon)\b"
+                     r"|\bhoi muon\b|\bmuon (?:do |tam )?(?:\w+ ){0,4}cua (?:toi|minh|chi|em|gia dinh toi)\b")
 # Lenders licensed under their own law: the civil cap applies "unless another law provides otherwise".
 _LICENSED = re.compile(r"\b(cong ty tai chinh|ngan hang thuong mai|to chuc tin dung|fe ?credit|home ?credit|hd ?saison"
                        r"|mcredit|shinhan finance|mirae asset)\b")

@@ -44,6 +44,7 @@ class Matter:
     domain: str = "policy"  # "black_credit": read only in a letter about an informal loan; "any": in both
     requires: Tuple[Pattern[str], ...] = ()  # one of these must also be in the letter ("đến hạn", "khoản vay")
     unless: Tuple[Pattern[str], ...] = ()  # none of these may be ("quỹ tín dụng": not a policy loan's fee)
+    alone: bool = False  # answered alone: the other matters are a borrower's, this one a lender's
 
     def raised_in(self, folded: str, whole: str = "") -> int:
         """Where the matter is first raised in the folded text, or -1; ``whole`` is the whole
@@ -62,9 +63,34 @@ class Reading:
     matters: List[Matter] = field(default_factory=list)
     programmes: List[str] = field(default_factory=list)
     asked: bool = False  # the first matter is raised in a sentence that asks
+    # The letter asks something in words of its own ("đảo nợ như vậy có sai không?") and no
+    # matter found is raised there: what the story tells is then a guess at the question.
+    asks_other: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.matters)
+
+
+@lru_cache(maxsize=4)
+def _question_frame(path: Path = SETTINGS_PATH) -> Tuple[frozenset, int]:
+    """The words that frame a question without saying what it is about, and how many other
+    words make a question one of its own (settings file, ``question_frame``)."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")).get("question_frame") or {}
+    return frozenset(str(raw.get("words") or "").split()), int(raw.get("own_words", 3))
+
+
+def own_words_needed() -> int:
+    """How many words beyond the frame make a question one of its own."""
+    return _question_frame()[1]
+
+
+def own_question_words(text: str) -> List[str]:
+    """The words of the letter's question sentences beyond the frame ("phải làm sao",
+    "có được không", "tôi", "trường hợp này"): empty when it asks nothing, or nothing but
+    "what should I do?"."""
+    frame, _ = _question_frame()
+    words = " ".join(fold(part.question) for part in asked_parts(text, min_words=0))
+    return [w for w in re.findall(r"[a-z]+", words) if w not in frame]
 
 
 @lru_cache(maxsize=4)
@@ -74,7 +100,8 @@ def _load(path: Path = SETTINGS_PATH) -> Tuple[Tuple[Matter, ...], Dict[str, Tup
                            bool(m.get("needs_programme", False)), tuple(m.get("entries") or ()),
                            tuple(m.get("topics") or ()), str(m.get("domain") or "policy"),
                            tuple(re.compile(c) for c in m.get("requires") or ()),
-                           tuple(re.compile(c) for c in m.get("unless") or ())) for m in raw["matters"])
+                           tuple(re.compile(c) for c in m.get("unless") or ()),
+                           bool(m.get("alone", False))) for m in raw["matters"])
     programmes = {str(k): tuple(re.compile(c) for c in v) for k, v in (raw.get("programmes") or {}).items()}
     return matters, programmes
 
@@ -107,6 +134,9 @@ def read_letter(text: str, domain: str = "policy", overview: bool = True) -> Rea
     told = [m for m in matters if m not in asked and m.raised_in(folded) >= 0]
     programmes = programmes_of(text)
     chosen = [m for m in (asked or told) if programmes or not m.needs_programme][:MAX_MATTERS]
+    chosen = chosen[:1] if chosen and chosen[0].alone else chosen
     if overview and not chosen and domain == "policy" and 0 < len(programmes) < 3:
         chosen = [m for m in _load()[0] if m.domain == "fallback"][:1]  # the programme's conditions
-    return Reading(chosen, programmes, asked=bool(asked) and bool(chosen) and chosen[0] in asked)
+    first_asked = bool(asked) and bool(chosen) and chosen[0] in asked
+    asks_other = bool(chosen) and not first_asked and len(own_question_words(text)) >= own_words_needed()
+    return Reading(chosen, programmes, asked=first_asked, asks_other=asks_other)

@@ -250,3 +250,25 @@ def test_a_bank_that_would_not_lend_is_no_loan_shark_story(answerer):
               "vay vốn hộ nghèo thì cán bộ bảo người không ở địa phương thì không cho vay được.")
     answer = answerer.answer(letter)
     assert answer.answer_id == "cu-tru-hop-phap-khi-vay", answer.reason
+
+
+def test_a_letter_asking_what_its_story_does_not_raise_gets_the_matter_as_a_question_to_tap(answerer):
+    """The story (a flood) chose the nearest entry, the question (who may sign) finds others:
+    the entry is offered as a button, not given as the answer."""
+    letter = ("Năm ngoái nhà tôi bị lũ cuốn mất chuồng trại, nay muốn vay thêm để làm lại. "
+              "Cán bộ bảo con trai tôi đi làm ăn xa nên không đứng tên hộ được, như vậy là đúng quy định hay sai?")
+    answer = answerer.answer(letter)
+    assert answer.kind == "unsure", answer.reason
+    assert "offered as a guess" in answer.reason
+    assert answer.text.startswith("Tôi chưa chắc đã hiểu đúng")
+    entry = answerer.retriever.index.faq_by_id[answer.answer_id]
+    assert answer.suggestions[0] == entry.question and f"«{entry.question}»" in answer.text
+    assert "Nguồn:" not in answer.message()
+
+
+def test_a_letter_asking_only_what_to_do_is_answered_from_its_story(answerer):
+    letter = ("Nhà tôi ở thôn xa, chồng ốm lâu năm. Cuối năm được tổ xét cho vay hộ nghèo 30 triệu để "
+              "nuôi dê, nhưng ông cán bộ thôn cầm sổ đi nhận hộ rồi chỉ đưa lại 27 triệu, bảo là trừ tiền "
+              "công đi lại. Trường hợp của tôi phải làm sao ạ?")
+    answer = answerer.answer(letter)
+    assert answer.kind == "faq" and answer.answer_id == "vay-von-co-mat-phi-khong", answer.reason

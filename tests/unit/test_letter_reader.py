@@ -94,3 +94,31 @@ def test_a_credit_funds_broker_is_not_a_policy_loans_fee():
     letter = ("Tôi làm hồ sơ vay ở quỹ tín dụng nhân dân không được, phải nhờ một người quen lo giúp, "
               "vay được 20 triệu thì mất 2 triệu tiền hoa hồng cho người đó.")
     assert "fee_or_bribe" not in names(letter)
+
+
+def test_a_letter_asking_in_words_of_its_own_makes_the_told_matter_a_guess():
+    """The story tells of a flood; the question asks whether the loan officer may refuse to
+    lend to a son working far away: the flood is not what is asked."""
+    letter = ("Năm ngoái nhà tôi bị lũ cuốn mất chuồng trại, nay muốn vay thêm để làm lại. "
+              "Cán bộ bảo con trai tôi đi làm ăn xa nên không đứng tên hộ được, như vậy là đúng quy định hay sai?")
+    reading = read_letter(letter)
+    assert reading.matters and not reading.asked
+    assert reading.asks_other
+
+
+def test_asking_only_what_to_do_leaves_the_told_matter_the_answer():
+    letter = ("Năm ngoái nhà tôi bị lũ cuốn mất chuồng trại, khoản vay hộ nghèo 40 triệu sắp đến hạn. "
+              "Trường hợp của tôi thì phải làm sao ạ?")
+    reading = read_letter(letter)
+    assert [m.name for m in reading.matters][:1] == ["disaster_or_loss"]
+    assert not reading.asks_other
+
+
+def test_a_lenders_letter_gets_the_lenders_matter_alone():
+    letter = ("Năm ngoái chị hàng xóm qua nhà hỏi mượn 50 triệu, hứa mỗi tháng trả lãi 1 triệu. "
+              "Trả được vài tháng thì chị ấy bỏ trốn, tôi không biết có đòi lại được không.")
+    assert names_in(letter, "black_credit") == ["lender_not_repaid"]
+
+
+def names_in(text: str, domain: str):
+    return [m.name for m in read_letter(text, domain).matters]
