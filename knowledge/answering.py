@@ -17,7 +17,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from vntext.replies import EMPTY_REPLY
 from vntext.lexicon import load_lexicon
 from vntext.normalise import fold, has_diacritics, nfc
-from knowledge.black_credit import about_an_informal_loan, names_loan_shark, speaks_of_informal_lending
+from knowledge.black_credit import about_an_informal_loan, lends_money, names_loan_shark, speaks_of_informal_lending
+from knowledge.black_credit_points import points_for
 from knowledge.corpus import FaqEntry
 from knowledge.eligibility import ENTITY_PROGRAMME, LISTED_TIERS, persons_named, programmes_named, tiers_denied
 from knowledge.legal_loan_cost import loan_cost
@@ -211,6 +212,7 @@ class Answerer:
         """Answer a question; ``follow_up`` says NLU read it as "còn … thì sao?". An answer
         about one programme ends with that programme's key figures it did not give."""
         answer = self._answer(question, previous_answer_id, follow_up)
+        self._add_black_credit_points(answer, question)
         entry = self.retriever.index.faq_by_id.get(answer.answer_id or "") if self.retriever.available else None
         if answer.kind == "faq" and entry is not None:
             programme = self._programme_of(entry, question)
@@ -219,6 +221,23 @@ class Answerer:
                                           or own and entry.topic in KEY_FIGURE_TOPICS_OWN_PROGRAMME):
                 self._add_key_figures(answer, programme)
         return answer
+
+    def _add_black_credit_points(self, answer: Answer, message: str) -> None:
+        """After an answer to a borrower's story about a loan shark: what else such a
+        borrower should know (knowledge/black_credit_points.py), before the figures note."""
+        entry = self.retriever.index.faq_by_id.get(answer.answer_id or "") if self.retriever.available else None
+        if answer.kind != "faq" or entry is None or entry.topic != "black_credit" \
+                or "Những điều anh/chị nên biết" in answer.text \
+                or not about_an_informal_loan(message) or lends_money(message):
+            return
+        points = points_for(self.tables, message, answer.text, entry.id)
+        if points is None:
+            return
+        notes = [answer.text.find(f"\n{note}") for note in (*FIGURE_NOTES, UNDERSTOOD_AS.split("«")[0])]
+        cut = min((n for n in notes if n >= 0), default=len(answer.text))
+        answer.text = f"{answer.text[:cut]}\n{points.text}{answer.text[cut:]}"
+        answer.sources = _cite_once([*answer.sources, *points.sources])
+        answer.reason = f"{answer.reason}; black-credit points: {', '.join(points.names)}"
 
     @staticmethod
     def _programme_of(entry: FaqEntry, message: str) -> Optional[str]:
@@ -554,7 +573,13 @@ class Answerer:
         return None
 
     def answer_victim(self, message: str) -> Answer:
-        """Someone caught in black credit always gets the safety advice, never "not sure"."""
+        """Someone caught in black credit always gets the safety advice, never "not sure";
+        after a story, what else such a borrower should know."""
+        answer = self._answer_victim(message)
+        self._add_black_credit_points(answer, message)
+        return answer
+
+    def _answer_victim(self, message: str) -> Answer:
         answer = self.answer(message)
         entry = self.retriever.index.faq_by_id.get(answer.answer_id or "")
         if entry is not None and entry.topic == "black_credit" and answer.kind != "unsure":

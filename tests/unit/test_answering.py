@@ -272,3 +272,22 @@ def test_a_letter_asking_only_what_to_do_is_answered_from_its_story(answerer):
               "công đi lại. Trường hợp của tôi phải làm sao ạ?")
     answer = answerer.answer(letter)
     assert answer.kind == "faq" and answer.answer_id == "vay-von-co-mat-phi-khong", answer.reason
+
+
+def test_a_borrowers_story_about_a_loan_shark_ends_with_what_else_to_know(answerer):
+    story = ("Con trai tôi vay nóng 10 triệu của một người trong xóm, bị trừ trước 2 triệu, nay họ đòi 18 triệu. "
+             "Không trả thì họ đến nhà chửi bới, hăm dọa, tạt sơn vào cổng, cả nhà tôi rất sợ, không biết phải "
+             "làm thế nào cho yên chuyện.")
+    answer = answerer.answer_victim(story)
+    assert answer.kind == "faq", answer.reason
+    assert "Những điều anh/chị nên biết:" in answer.text
+    assert "Điều 466" in answer.text  # a relative's debt: the parents owe nothing they did not sign
+    assert answer.text.index("Những điều") > 0  # after the answer, never before it
+
+
+def test_a_lenders_story_gets_no_borrowers_points(answerer):
+    story = ("Năm ngoái chị hàng xóm qua nhà hỏi mượn 50 triệu, hứa mỗi tháng trả lãi 1 triệu, tôi tin nên đưa "
+             "ngay không làm giấy tờ. Trả được vài tháng thì chị ấy bỏ trốn, giờ nghe nói nợ cả chục người, "
+             "tôi không biết có đòi lại được không.")
+    answer = answerer.answer(story)
+    assert "Những điều anh/chị nên biết" not in answer.text, answer.reason
