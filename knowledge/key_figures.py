@@ -4,7 +4,8 @@ Citizens ask "có được vay không?" and need, with the yes, how much, at wha
 how long; an FAQ entry answers its own question only. This component writes one line,
 "Tóm tắt vay hộ nghèo: mức vay tối đa 100 triệu đồng/hộ; lãi suất 6,24%/năm; thời hạn
 tối đa 120 tháng.", from the programme table (never typed figures), leaving out what the
-answer already says and what the table does not know.
+answer already says and what the table does not know; and where to apply, when the answer
+does not say it.
 
 Input: the tables, a programme id, the answer's text. Output: the line and the figures it
 used (for the source line), or None.
@@ -20,6 +21,11 @@ from knowledge.tables import LITERAL_FIGURE, UNCONFIRMED_NOTE, Figure, PolicyTab
 FIELDS = (("cap", "mức vay"), ("rate", "lãi suất"), ("term", "thời hạn"), ("collateral", "tài sản bảo đảm:"))
 # Words by which an answer already speaks of collateral (it has no number to look for).
 _COLLATERAL_WORDS = ("thế chấp", "bảo đảm")
+# Words by which an answer already says where to apply; else the line ends with the
+# programme's own place ("where" in content/programmes.yml): asked "có được vay không?", a
+# citizen's next step is where to go.
+_PLACE_WORDS = ("Tổ TK&VV", "Tổ tiết kiệm", "Tổ trưởng", "Điểm giao dịch", "Phòng giao dịch")
+WHERE_LABEL = "nơi làm thủ tục:"
 LINE = "Tóm tắt {name}: {items}."
 _UNKNOWN = "chưa có thông tin"
 
@@ -74,6 +80,9 @@ def key_figures(tables: PolicyTables, programme: str, answer_text: str) -> Optio
         hedged = figure.confirmed or "xác nhận" in clause
         items.append(f"{label} {clause}" + ("" if hedged else f" ({figure.hedge or UNCONFIRMED_NOTE})"))
         used.append(figure)
+    where = str(row.get("where") or "")
+    if items and where and not any(word in answer_text for word in _PLACE_WORDS):
+        items.append(f"{WHERE_LABEL} {where}")
     if not items:
         return None
     return LINE.format(name=row["short_name"], items="; ".join(items)), used

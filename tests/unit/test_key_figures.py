@@ -37,3 +37,11 @@ def test_nothing_is_said_of_what_the_table_does_not_know(tables):
 
 def test_an_unknown_programme_has_no_line(tables):
     assert key_figures(tables, "khong_co", "") is None
+
+
+def test_the_line_says_where_to_apply_unless_the_answer_did(tables):
+    where = tables.programmes["nha_o_xa_hoi"]["where"]
+    line, _ = key_figures(tables, "nha_o_xa_hoi", "Có, người thu nhập thấp ở đô thị được vay mua nhà ở xã hội.")
+    assert line.endswith(f"nơi làm thủ tục: {where}.")
+    line, _ = key_figures(tables, "ho_ngheo", "Có. Anh/chị đăng ký với Tổ trưởng Tổ TK&VV ở thôn.")
+    assert "nơi làm thủ tục" not in line
