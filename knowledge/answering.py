@@ -28,6 +28,7 @@ from knowledge.lexical import analyze
 from knowledge.other_places import other_place
 from knowledge.message_parts import MIN_WORDS, asked_parts, question_focus
 from knowledge.petitions import is_petition, petition_subject
+from knowledge.question_aspects import asked_topics
 from knowledge.places import find_place
 from knowledge.province import load as load_province
 from knowledge.retriever import Hit, Retrieval, Retriever
@@ -300,6 +301,7 @@ class Answerer:
             return several
         best_faq = self._of_the_named_group(question, retrieval)
         if best_faq is not None and self._confident(best_faq, "faq"):
+            best_faq = self._of_the_asked_aspect(question, retrieval, best_faq)
             answer = self.from_faq(best_faq.faq)
             answer.confidence, answer.retrieval = self._confidence(best_faq), retrieval
             answer.reason = self._why(best_faq)
@@ -353,6 +355,23 @@ class Answerer:
             return best
         for hit in retrieval.faq[1:]:
             if named & set(hit.faq.programmes) and self._confident(hit, level):
+                return hit
+        return best
+
+    def _of_the_asked_aspect(self, question: str, retrieval: Retrieval, best: Hit) -> Hit:
+        """The best hit, unless it answers another aspect than the one asked ("vay tới bao
+        nhiêu?" near the rate entry): then the first entry of its nearest on the asked aspect
+        (knowledge/question_aspects.py), about the same programme, at the suggestion level and
+        within ``aspect_margin`` of the best."""
+        asked = " ".join(part.question for part in asked_parts(question, min_words=0)) or question
+        topics = asked_topics(asked)
+        if not topics or best.faq.topic in topics:
+            return best
+        margin = float(self.thresholds.get("aspect_margin", 0.05))
+        for hit in retrieval.faq[1:int(self.thresholds.get("aspect_top", 5))]:
+            same_programme = not best.faq.programmes or bool(set(hit.faq.programmes) & set(best.faq.programmes))
+            if hit.faq.topic in topics and same_programme and self._confident(hit, "suggest") \
+                    and best.fused - hit.fused <= margin:
                 return hit
         return best
 
