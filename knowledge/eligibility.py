@@ -44,10 +44,22 @@ def persons_named(text: str) -> List[str]:
 
 def programmes_named(text: str) -> List[str]:
     """Programmes a household tier or purpose named in the text points to, in order; a tier the
-    household is not ("không phải hộ cận nghèo") or no longer is ("trước là hộ nghèo") names none."""
-    return [ENTITY_PROGRAMME[span.term.value] for span in load_lexicon().segment(text)
-            if span.term is not None and span.term.value in ENTITY_PROGRAMME
-            and not (span.term.entity == "household_tier" and tier_as_told(text, span.start))]
+    household is not ("không phải hộ cận nghèo") names none. One it no longer is ("được đưa ra
+    khỏi danh sách hộ nghèo") names the newly-escaped households' programme, unless the text
+    names a tier the household is now."""
+    named: List[str] = []
+    left_the_list = False
+    for span in load_lexicon().segment(text):
+        if span.term is None or span.term.value not in ENTITY_PROGRAMME:
+            continue
+        told = tier_as_told(text, span.start) if span.term.entity == "household_tier" else ""
+        if not told:
+            named.append(ENTITY_PROGRAMME[span.term.value])
+        elif told == "past" and ENTITY_PROGRAMME[span.term.value] in ("ho_ngheo", "ho_can_ngheo"):
+            left_the_list = True
+    if left_the_list and not any(p in LISTED_TIERS for p in named):
+        named.append("ho_moi_thoat_ngheo")
+    return named
 
 
 LISTED_TIERS = ("ho_ngheo", "ho_can_ngheo", "ho_moi_thoat_ngheo")

@@ -26,8 +26,11 @@ _NEGATED_BEFORE = re.compile(
     r"\b(khong|chua|ko|k|hong|cha)\s+(phai\s+)?(la\s+)?(thuoc\s+)?(dien\s+)?(la\s+)?(ho\s+)?"
     r"((ngheo|can ngheo|moi thoat ngheo)\s*(,|hay|hoac|va|cung nhu|cung khong phai)?\s*(ho\s+)?)?$")
 # "trước đây là hộ nghèo", "từng là hộ cận nghèo": a tier that was, not that is.
+# "được đưa ra khỏi danh sách hộ nghèo", "không còn tên trong danh sách cận nghèo": the same.
 _PAST_BEFORE = re.compile(r"\b(truoc day|truoc kia|truoc|tung|nam ngoai|ngay truoc)\s+(nha\s+\w+\s+)?(van\s+)?(la|thuoc)"
-                          r"\s+(dien\s+)?(ho\s+)?$")
+                          r"\s+(dien\s+)?(ho\s+)?$"
+                          r"|\b(ra khoi|thoat khoi|khong con (?:ten )?(?:trong|thuoc|o|la)|rut (?:ten )?khoi)\s+"
+                          r"(danh sach\s+)?(dien\s+)?(ho\s+)?$")
 
 
 def tier_as_told(text: str, start: int) -> str:

@@ -103,3 +103,11 @@ def test_the_advice_is_one_short_block_with_details_behind_quick_replies():
     details = programme_details(TABLES, "ho_can_ngheo")
     assert details and "Nơi làm hồ sơ" in details and TABLES.figure("ho_can_ngheo", "term").text in details
     assert "Nguồn:" in details and programme_details(TABLES, "khong-co") is None
+
+
+def test_a_household_taken_off_the_list_is_newly_escaped():
+    from knowledge.eligibility import programmes_named
+
+    assert programmes_named("Năm ngoái nhà tôi được đưa ra khỏi danh sách hộ nghèo, giờ còn vay được không?") == ["ho_moi_thoat_ngheo"]
+    assert programmes_named("nhà tôi không còn tên trong danh sách hộ cận nghèo") == ["ho_moi_thoat_ngheo"]
+    assert programmes_named("trước đây là hộ nghèo, nay là hộ cận nghèo") == ["ho_can_ngheo"]
