@@ -306,6 +306,12 @@ class Answerer:
             answer.confidence, answer.retrieval = self._confidence(best_faq), retrieval
             answer.reason = self._why(best_faq)
             return answer
+        agreed = self._aspect_and_programme_agree(question, retrieval)
+        if agreed is not None:
+            answer = self.from_faq(agreed.faq)
+            answer.confidence, answer.retrieval = self._confidence(agreed), retrieval
+            answer.reason = f"aspect and programme asked agree with a near entry: {self._why(agreed)}"
+            return answer
         by_parts = self._by_parts(parts_found())
         if by_parts is not None:
             by_parts.retrieval = retrieval
@@ -365,15 +371,29 @@ class Answerer:
         within ``aspect_margin`` of the best."""
         asked = " ".join(part.question for part in asked_parts(question, min_words=0)) or question
         topics = asked_topics(asked)
-        if not topics or best.faq.topic in topics:
-            return best
+        if not topics or best.faq.topic in topics or not best.faq.programmes:
+            return best  # an entry about no programme (the civil cap, a loan shark) is no other aspect of one
         margin = float(self.thresholds.get("aspect_margin", 0.05))
         for hit in retrieval.faq[1:int(self.thresholds.get("aspect_top", 5))]:
-            same_programme = not best.faq.programmes or bool(set(hit.faq.programmes) & set(best.faq.programmes))
+            same_programme = bool(set(hit.faq.programmes) & set(best.faq.programmes))
             if hit.faq.topic in topics and same_programme and self._confident(hit, "suggest") \
                     and best.fused - hit.fused <= margin:
                 return hit
         return best
+
+    def _aspect_and_programme_agree(self, question: str, retrieval: Retrieval) -> Optional[Hit]:
+        """A short question no entry matches confidently, whose near entry (from ``aspect_agree``)
+        is on the aspect it asks (knowledge/question_aspects.py) and about the programme it names:
+        two readings independent of the wording agree ("cận nghèo vay thì lãi răng?")."""
+        if len(question.split()) >= int(self.thresholds.get("long_message_words", 15)):
+            return None
+        topics = asked_topics(question)
+        named = set(programmes_named(question)) | set(persons_named(question))
+        if not topics or not named:
+            return None
+        floor = float(self.thresholds.get("aspect_agree", 1.0))
+        return next((hit for hit in retrieval.faq[:int(self.thresholds.get("aspect_top", 5))]
+                     if hit.fused >= floor and hit.faq.topic in topics and named & set(hit.faq.programmes)), None)
 
     def _petition(self, message: str) -> Optional[Answer]:
         """A proposal about the policy: the rule in force on its subject (when an FAQ entry

@@ -19,6 +19,7 @@ from typing import FrozenSet, Pattern, Tuple
 import yaml
 
 from knowledge.paths import SETTINGS_DIR
+from vntext.lexicon import load_lexicon
 from vntext.normalise import fold
 
 SETTINGS_PATH = SETTINGS_DIR / "question_aspects.yml"
@@ -33,7 +34,8 @@ def _aspects(path: Path = SETTINGS_PATH) -> Tuple[Tuple[str, bool, FrozenSet[str
 
 def asked_topics(question: str) -> FrozenSet[str]:
     """The FAQ topics that answer what ``question`` asks; a weak aspect counts only alone."""
-    folded = fold(question)
+    lexicon = load_lexicon()
+    folded = fold(re.sub(r"\w+", lambda word: lexicon.expand(word.group(0)), question))  # "dc" → "được"
     found = [(weak, topics) for _, weak, topics, cues in _aspects() if any(c.search(folded) for c in cues)]
     strong = [topics for weak, topics in found if not weak]
     chosen = strong or [topics for _, topics in found]
