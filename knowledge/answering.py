@@ -56,6 +56,13 @@ UNSURE_TEXT = (
     "Chính sách xã hội tại Điểm giao dịch xã (ngày giao dịch cố định hằng tháng tại trụ sở UBND xã)."
 )
 PETITION_RULE_INTRO = "Quy định đang áp dụng về nội dung này: "
+# "Not sure" about a private lender's or a loan shark's loan: the bank's commune staff are
+# not the ones to ask; the legal-aid centre and the police are.
+UNSURE_INFORMAL_TEXT = (
+    UNSURE_TEXT.split(" Anh/chị vui lòng")[0] + " Với khoản vay ngoài ngân hàng, đòi nợ hay cho vay lãi cao, anh/chị "
+    "có thể hỏi Trung tâm trợ giúp pháp lý nhà nước của tỉnh, thành phố hoặc luật sư; nếu bị đe dọa, quấy rối, "
+    "báo Công an xã, phường hoặc phản ánh qua ứng dụng VNeID."
+)
 UNDERSTOOD_AS = "(Tôi hiểu anh/chị hỏi: «{question}». Nếu chưa đúng ý, anh/chị hỏi lại ngắn gọn giúp tôi.)"
 SUGGESTION_INTRO = "Có thể anh/chị muốn hỏi một trong các câu dưới đây."
 # A letter that asks in words of its own, which the matter its story tells does not answer:
@@ -335,7 +342,8 @@ class Answerer:
             return Answer("unsure", out_of_scope_text(question), retrieval=retrieval,
                           reason="out of scope: no word about policy loans or the bank, or about another "
                                  "institution's service; no FAQ entry sure enough")
-        text = f"{UNSURE_TEXT}\n{SUGGESTION_INTRO if suggestions else CAPABILITIES}"
+        unsure = UNSURE_INFORMAL_TEXT if about_an_informal_loan(question) or names_loan_shark(question) else UNSURE_TEXT
+        text = f"{unsure}\n{SUGGESTION_INTRO if suggestions else CAPABILITIES}"
         return Answer("unsure", text, suggestions=suggestions, retrieval=retrieval,
                       confidence=self._confidence(best_faq) if best_faq else 0.0,
                       reason="no FAQ entry or passage above the confidence thresholds")

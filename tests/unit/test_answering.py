@@ -291,3 +291,10 @@ def test_a_lenders_story_gets_no_borrowers_points(answerer):
              "tôi không biết có đòi lại được không.")
     answer = answerer.answer(story)
     assert "Những điều anh/chị nên biết" not in answer.text, answer.reason
+
+
+def test_not_sure_about_a_private_loan_points_to_legal_aid_and_the_police(answerer):
+    answer = answerer.answer("Vay của ông A 20 triệu, ông ấy giữ luôn cái xe máy của nhà, giờ làm sao lấy lại xe?")
+    assert answer.kind == "unsure", answer.reason
+    assert "trợ giúp pháp lý" in answer.text and "Công an" in answer.text
+    assert "Tổ trưởng Tổ tiết kiệm" not in answer.text  # the bank's commune staff do not handle private loans
