@@ -41,6 +41,10 @@ The patches, in the order they are applied:
     installed (a fork hook). No worker left behind after a stop.
 13. ``frozen_imports``: ``gc.freeze`` before Sanic forks the workers (a fork hook).
     140 MB less PSS with two workers.
+14. ``empty_domain_once``: ``Domain.is_empty`` compares with the empty domain's dictionary
+    built once, not a new empty ``Domain`` per parse. ~0.2 ms per message.
+15. ``rule_keys_prepared``: RulePolicy's applicable rule keys found with each key's states
+    prepared once (``RulePolicy._get_possible_keys``). 2x faster, same keys.
 
 Where each figure comes from: the README's "Serving patches" table.
 Switches: ``RASA_STOCK=1 make start`` runs plain ``rasa run`` (none of these);
@@ -75,6 +79,8 @@ PATCHES = (
     "action_server_timeout",
     "workers_stop_with_server",
     "frozen_imports",
+    "empty_domain_once",
+    "rule_keys_prepared",
 )
 
 # Other names a tested library is installed under (TensorFlow's CPU-only wheels).

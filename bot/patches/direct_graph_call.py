@@ -5,7 +5,10 @@ input signature, compute a type key, look the graph up) before the graph ran: mo
 time than the graph itself. The graph never changes after the first call, so later
 calls convert the inputs to the signature's dtypes and call that concrete graph
 directly (TensorFlow's private ``_call_flat``); any input that does not fit the
-signature takes TensorFlow's own path, with its checks and messages.
+signature takes TensorFlow's own path, with its checks and messages. A NumPy input
+becomes a tensor through ``convert_to_eager_tensor``, what ``tf.convert_to_tensor`` ends
+in after its dispatch and registry layers (15 against 33 us a tensor, 8 tensors a
+parse; the same values and dtypes).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ class DirectGraphCall:
 
     def __call__(self, batch_in: Any) -> Any:
         import tensorflow as tf
+        from tensorflow.python.eager import context
+        from tensorflow.python.framework.constant_op import convert_to_eager_tensor
         from tensorflow.python.util import nest
 
         if self._concrete is None:
@@ -39,10 +44,14 @@ class DirectGraphCall:
         if len(flat) != len(self._specs):
             return self.function(batch_in)
         arguments = []
+        eager = context.context()
         for value, spec in zip(flat, self._specs):
             if not spec.shape.is_compatible_with(np.shape(value)):
                 return self.function(batch_in)  # TensorFlow's own checks and message
-            arguments.append(tf.convert_to_tensor(value, dtype=spec.dtype))
+            if isinstance(value, np.ndarray):
+                arguments.append(convert_to_eager_tensor(value, eager, spec.dtype))
+            else:
+                arguments.append(tf.convert_to_tensor(value, dtype=spec.dtype))
         return self._concrete._call_flat(arguments, self._concrete.captured_inputs)
 
 

@@ -216,3 +216,65 @@ def test_building_a_channel_guard_changes_nothing_in_rasa(monkeypatch):
     monkeypatch.setattr(rasa_action, "DEFAULT_REQUEST_TIMEOUT", 300)
     MessageGuard(RateLimiter(1.0, 1))
     assert rasa_action.DEFAULT_REQUEST_TIMEOUT == 300
+
+
+def _random_state(rng, should_not_be_set: str, as_rule: bool) -> dict:
+    """A dialogue state drawn from a small vocabulary, as a rule (lists, SHOULD_NOT_BE_SET) or a conversation has it."""
+    state = {}
+    if rng.random() < 0.85:
+        state["prev_action"] = {"action_name": rng.choice(["action_listen", "utter_greet", "eligibility_form"])}
+    if rng.random() < 0.7:
+        state["user"] = {"intent": rng.choice(["greet", "ask_policy", "inform"])}
+    if rng.random() < 0.5:
+        value = rng.choice([[1.0], (1.0,), [0.0], should_not_be_set, None])
+        if not as_rule and isinstance(value, list):
+            value = tuple(value)
+        state["slots"] = {rng.choice(["household_tier", "loan_purpose"]): value}
+    if rng.random() < 0.3:
+        state["active_loop"] = {"name": rng.choice(["eligibility_form", should_not_be_set])}
+    return state
+
+
+def test_rule_keys_found_from_prepared_states_are_rasas():
+    """rule_keys_prepared keeps exactly the keys Rasa's own matching keeps (3,000 drawn cases)."""
+    import json
+    import random
+
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.shared.core.constants import SHOULD_NOT_BE_SET
+
+    patches.apply(only=["rule_keys_prepared"], environ={})
+    policy = object.__new__(RulePolicy)  # Rasa's matching reads no attribute of the policy
+    rasas = RulePolicy._get_possible_keys.rasa
+    rng = random.Random(18)
+    kept_some = 0
+    for _ in range(3000):
+        lookup = {json.dumps([_random_state(rng, SHOULD_NOT_BE_SET, True) for _ in range(rng.randint(1, 3))]): "a"
+                  for _ in range(rng.randint(0, 8))}
+        states = [_random_state(rng, SHOULD_NOT_BE_SET, False) for _ in range(rng.randint(1, 4))]
+        expected = rasas(policy, lookup, states)
+        assert policy._get_possible_keys(lookup, states) == expected
+        kept_some += bool(expected)
+    assert kept_some > 300  # the cases are not all trivially empty
+
+
+def test_the_empty_domain_is_told_as_before():
+    patches.apply(only=["empty_domain_once"], environ={})
+    assert Domain.empty().is_empty()
+    assert not DOMAIN.is_empty()
+    assert Domain.from_yaml('version: "3.1"').is_empty() == (Domain.from_yaml('version: "3.1"').as_dict()
+                                                           == Domain.empty().as_dict())
+
+
+def test_action_calls_are_written_as_utf8_json_with_the_same_values():
+    import json
+
+    from bot.patches.kept_alive_connections import json_body
+
+    payload = {"tracker": {"latest_message": {"text": "Lãi suất hộ nghèo / tháng?", "confidence": 0.1 + 0.2}},
+               "timestamp": 1796681156.5229917, "slots": {1: None}, "nan": float("nan")}
+    body = json_body(payload)
+    assert "Lãi suất" in body  # not \\u-escaped
+    assert json.dumps(json.loads(body), sort_keys=True) == json.dumps(json.loads(json.dumps(payload)), sort_keys=True)
+    with pytest.raises(TypeError):  # what neither library can write fails as it did
+        json_body({"x": object()})

@@ -90,3 +90,26 @@ def test_continues_a_conversation_rasas_store_began(tmp_path):
     save_in_steps(QuickSQLTrackerStore(DOMAIN, dialect="sqlite", db=path), "c", BATCHES[3:])
     tracker = run(SQLTrackerStore(DOMAIN, dialect="sqlite", db=path).retrieve_full_tracker("c"))
     assert len(tracker.events) == 13 and tracker.get_slot("household_tier") is None
+
+
+def save_one_tracker_repeatedly(store, sender: str, batches: List[List[Event]], copy_at: int) -> None:
+    """Read once, then save the same tracker after each batch (as Rasa may within one message);
+    from batch ``copy_at`` on, a copy of it is saved instead (whose count the store must not trust)."""
+    tracker = run(store.retrieve(sender)) or DialogueStateTracker(sender, DOMAIN.slots)
+    for number, batch in enumerate(batches):
+        if number == copy_at:
+            tracker = tracker.copy()
+        for event in batch:
+            tracker.update(event)
+        run(store.save(tracker))
+
+
+def test_the_remembered_count_stores_what_rasas_store_stores(tmp_path):
+    """Saves of the tracker read, again after more events, of a copy and across a new session."""
+    for copy_at in (1, 3, 99):
+        rasa_path, quick_path = tmp_path / f"rasa{copy_at}.db", tmp_path / f"quick{copy_at}.db"
+        for path, store_class in ((rasa_path, SQLTrackerStore), (quick_path, QuickSQLTrackerStore)):
+            store = store_class(DOMAIN, dialect="sqlite", db=str(path))
+            save_in_steps(store, "c", BATCHES[:1])
+            save_one_tracker_repeatedly(store, "c", BATCHES[1:] + [[SlotSet("household_tier", "x", 5020.0)]], copy_at)
+        assert rows(quick_path) == rows(rasa_path), copy_at

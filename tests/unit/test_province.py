@@ -23,3 +23,16 @@ def test_the_shipped_settings_file_loads_and_tells_only_verified_values():
     message = contact_message(settings)
     assert settings["transaction_points"]["schedule_description"]["value"] in message
     assert settings["vbsp_branch"]["name"]["value"] not in message  # not verified in the shipped file
+
+
+def test_settings_are_read_again_when_the_file_changes_and_copies_are_handed_out(tmp_path):
+    import os
+
+    path = tmp_path / "province.yml"
+    path.write_text("vbsp_branch:\n  hotline: {value: '1900 1', verified: true}\n", encoding="utf-8")
+    first = load(path)
+    first["vbsp_branch"]["hotline"]["value"] = "changed by a caller"
+    assert load(path)["vbsp_branch"]["hotline"]["value"] == "1900 1"
+    path.write_text("vbsp_branch:\n  hotline: {value: '1900 22', verified: true}\n", encoding="utf-8")
+    os.utime(path, ns=(1, 1))  # a different stamp even within the clock's resolution
+    assert "1900 22" in contact_message(load(path))
