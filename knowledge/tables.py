@@ -129,6 +129,12 @@ class PolicyTables:
         self.clock = clock
         self.directory = directory
         self._stamp = self._files_stamp()
+        # (group, key, day) -> Figure, for the facts and programmes dictionaries held in
+        # _memo_of. Every advisor turn and key-figure answer worked the same figures out
+        # again (4 % of the action server's time at 10 users, issue 18); a reload replaces
+        # those dictionaries, which empties the memo.
+        self._memo: Dict[Tuple[str, str, date], Figure] = {}
+        self._memo_of: Tuple[Any, Any] = (self.facts, self.programmes)
 
     @classmethod
     def load(cls, directory: Path = KNOWLEDGE_DIR, clock: Callable[[], date] = today) -> "PolicyTables":
@@ -181,7 +187,14 @@ class PolicyTables:
         """The figure a placeholder names, as in force on ``on`` (default: today)."""
         if group != "facts" and key in TEXT_FIELDS:
             return Figure(str(self.programmes[group][key]).strip(), "", None, True)
-        return self._figure(group, key, on or self.clock(), ())
+        day = on or self.clock()
+        if (self._memo_of[0] is not self.facts or self._memo_of[1] is not self.programmes
+                or len(self._memo) > MEMO_SIZE):
+            self._memo, self._memo_of = {}, (self.facts, self.programmes)
+        found = self._memo.get((group, key, day))
+        if found is None:
+            found = self._memo[(group, key, day)] = self._figure(group, key, day, ())
+        return found
 
     def value(self, group: str, key: str, on: Optional[date] = None) -> Optional[float]:
         """The figure's number on that day (None for a figure in words only)."""
@@ -339,6 +352,7 @@ def figure_names(text: str) -> List[Tuple[str, str]]:
 
 
 NO_VALUE = "chưa có thông tin xác nhận"
+MEMO_SIZE = 4096  # figures remembered per tables object (a few hundred figures a day)
 
 
 _DOCUMENT_NUMBER = re.compile(r"\d+(?:/\d{4})?/[A-ZĐ][^\s,;()]*")
