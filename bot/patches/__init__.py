@@ -45,6 +45,9 @@ The patches, in the order they are applied:
     built once, not a new empty ``Domain`` per parse. ~0.2 ms per message.
 15. ``rule_keys_prepared``: RulePolicy's applicable rule keys found with each key's states
     prepared once (``RulePolicy._get_possible_keys``). 2x faster, same keys.
+16. ``count_vectors_direct``: the count featurizers' sparse features built directly as the
+    COO matrices Rasa keeps (``CountVectorsFeaturizer._create_features``), not through
+    scikit-learn's CSR and a conversion. Same arrays.
 
 Where each figure comes from: the README's "Serving patches" table.
 Switches: ``RASA_STOCK=1 make start`` runs plain ``rasa run`` (none of these);
@@ -81,6 +84,7 @@ PATCHES = (
     "frozen_imports",
     "empty_domain_once",
     "rule_keys_prepared",
+    "count_vectors_direct",
 )
 
 # Other names a tested library is installed under (TensorFlow's CPU-only wheels).

@@ -278,3 +278,24 @@ def test_action_calls_are_written_as_utf8_json_with_the_same_values():
     assert json.dumps(json.loads(body), sort_keys=True) == json.dumps(json.loads(json.dumps(payload)), sort_keys=True)
     with pytest.raises(TypeError):  # what neither library can write fails as it did
         json_body({"x": object()})
+
+
+@pytest.mark.parametrize("settings", [{}, {"analyzer": "char_wb", "ngram_range": (2, 4)}, {"binary": True},
+                                      {"token_pattern": r"(?u)\b\w+\b", "lowercase": False}])
+def test_count_features_are_the_arrays_scikit_learn_gave(settings):
+    """count_vectors_direct builds the COO matrix transform(...).sort_indices().tocoo() gave."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from bot.patches.count_vectors_direct import count_matrix
+
+    vectorizer = CountVectorizer(**settings).fit(["lãi suất hộ nghèo", "vay vốn hộ cận nghèo bao nhiêu",
+                                                  "Lai suat ho ngheo", "hồ sơ vay vay vay"])
+    for documents in (["lãi", "suất", "vay", "không_có"], ["lãi suất vay vay hộ nghèo xyz"], ["zzz"], ["Lai", "lai"]):
+        expected = vectorizer.transform(documents)
+        expected.sort_indices()
+        expected = expected.tocoo()
+        ours = count_matrix(vectorizer, documents)
+        assert ours.shape == expected.shape and ours.dtype == expected.dtype
+        for name in ("row", "col", "data"):
+            assert getattr(ours, name).dtype == getattr(expected, name).dtype, name
+            assert (getattr(ours, name) == getattr(expected, name)).all(), name
