@@ -56,6 +56,10 @@ UNSURE_TEXT = (
     "Chính sách xã hội tại Điểm giao dịch xã (ngày giao dịch cố định hằng tháng tại trụ sở UBND xã)."
 )
 PETITION_RULE_INTRO = "Quy định đang áp dụng về nội dung này: "
+# A question of a long message that no answer found covers: said, not dropped.
+MISSED_QUESTION = "Câu anh/chị hỏi {questions} tôi chưa đủ chắc chắn để trả lời; anh/chị hỏi thêm {where} giúp tôi."
+ASK_THE_BANK = "Tổ trưởng Tổ tiết kiệm và vay vốn hoặc cán bộ tại Điểm giao dịch xã"
+ASK_A_LAWYER = "Trung tâm trợ giúp pháp lý nhà nước của tỉnh, thành phố hoặc luật sư"
 # "Not sure" about a private lender's or a loan shark's loan: the bank's commune staff are
 # not the ones to ask; the legal-aid centre and the police are.
 UNSURE_INFORMAL_TEXT = (
@@ -192,6 +196,15 @@ def _joined(answers: List["Answer"], before_note: str = "") -> str:
     return "\n".join(part for part in ("\n\n".join(texts), before_note, notes[0] if notes else "") if part)
 
 
+def _before_notes(text: str, block: str) -> str:
+    """``text`` with ``block`` on its own line after the answer proper: before the question
+    understood, the questions left unanswered and the figures note."""
+    starts = (UNDERSTOOD_AS.split("«")[0], MISSED_QUESTION.split("{")[0], *FIGURE_NOTES)
+    found = [text.find(f"\n{start}") for start in starts if f"\n{start}" in text]
+    cut = min(found) if found else len(text)
+    return f"{text[:cut]}\n{block}{text[cut:]}"
+
+
 def faq_answer(entry: FaqEntry, tables: PolicyTables) -> Answer:
     """An FAQ entry's answer with figures rendered and all sources cited (also the staff preview)."""
     rendered = tables.render(entry.answer)
@@ -241,9 +254,7 @@ class Answerer:
         points = points_for(self.tables, message, answer.text, entry.id)
         if points is None:
             return
-        notes = [answer.text.find(f"\n{note}") for note in (*FIGURE_NOTES, UNDERSTOOD_AS.split("«")[0])]
-        cut = min((n for n in notes if n >= 0), default=len(answer.text))
-        answer.text = f"{answer.text[:cut]}\n{points.text}{answer.text[cut:]}"
+        answer.text = _before_notes(answer.text, points.text)
         answer.sources = _cite_once([*answer.sources, *points.sources])
         answer.reason = f"{answer.reason}; black-credit points: {', '.join(points.names)}"
 
@@ -270,10 +281,7 @@ class Answerer:
         if found is None:
             return
         line, figures = found
-        text = answer.text
-        notes = [text.find(f"\n{note}") for note in (UNDERSTOOD_AS.split("{")[0], *FIGURE_NOTES) if f"\n{note}" in text]
-        cut = min(notes) if notes else len(text)
-        text = f"{text[:cut]}\n{line}{text[cut:]}"
+        text = _before_notes(answer.text, line)
         if not any(f"\n{note}" in text for note in FIGURE_NOTES):
             text = f"{text}\n{CHECK_FIGURES_NOTE}"
         answer.text = text
@@ -319,7 +327,7 @@ class Answerer:
             answer.confidence, answer.retrieval = self._confidence(agreed), retrieval
             answer.reason = f"aspect and programme asked agree with a near entry: {self._why(agreed)}"
             return answer
-        by_parts = self._by_parts(parts_found())
+        by_parts = self._by_parts(question, parts_found())
         if by_parts is not None:
             by_parts.retrieval = retrieval
             return by_parts
@@ -545,7 +553,8 @@ class Answerer:
             return None
         if len(message.split()) >= MIN_WORDS:  # a story: each question with the words before it
             found = parts_found()
-            return self._combined(found, "questions of a long message") if len(found) >= 2 else None
+            return self._combined(found, "questions of a long message", self._missed_questions(message, found)) \
+                if len(found) >= 2 else None
         named = set(programmes_named(message))
         found: List[Hit] = []
         for part in parts:
@@ -567,18 +576,36 @@ class Answerer:
                 found.append(hit)
         return self._combined(found, "questions of one message") if len(found) >= 2 else None
 
-    def _combined(self, found: List[Hit], what: str) -> Answer:
-        """Several FAQ answers in order, one figures note at the end, each source once."""
+    def _combined(self, found: List[Hit], what: str, missed: Optional[List[str]] = None) -> Answer:
+        """Several FAQ answers in order, one figures note at the end, each source once; the
+        questions of the message none of them answers (``missed``) are named, not dropped."""
         answers = [self.from_faq(hit.faq) for hit in found]
-        return Answer("faq", _joined(answers),
+        private = all(hit.faq.topic in NOT_THE_BANKS_TOPICS for hit in found)  # a private loan's questions
+        missed_note = MISSED_QUESTION.format(questions=" và ".join(f"«{q}?»" for q in missed),
+                                             where=ASK_A_LAWYER if private else ASK_THE_BANK) if missed else ""
+        return Answer("faq", _joined(answers, before_note=missed_note),
                       _cite_once([source for a in answers for source in a.sources]),
                       answer_id=answers[0].answer_id, confidence=min(self._confidence(h) for h in found),
                       reason=f"{what}: " + "; ".join(self._why(h) for h in found))
 
-    def _by_parts(self, found: List[Hit]) -> Optional[Answer]:
+    def _by_parts(self, message: str, found: List[Hit]) -> Optional[Answer]:
         """A long message answered question by question, in order, each searched with the
         words before it (the whole story embeds as the story, not as the question)."""
-        return self._combined(found, "questions of a long message") if found else None
+        return self._combined(found, "questions of a long message", self._missed_questions(message, found)) \
+            if found else None
+
+    def _missed_questions(self, message: str, found: List[Hit]) -> List[str]:
+        """The questions of a long message, asked in words of their own, whose nearest entry
+        is none of the answers found and is not confident: said to be unanswered."""
+        answered = {hit.faq.id for hit in found}
+        missed = []
+        for part in asked_parts(message):
+            if len(own_question_words(part.question)) < own_words_needed():
+                continue  # "em cảm ơn", "phải làm sao?": nothing of its own to answer
+            hits = self.retriever.search(part.with_context).faq
+            if hits and hits[0].faq.id not in answered and not self._confident(hits[0], "faq"):
+                missed.append(part.question.strip().rstrip("?").strip())
+        return missed
 
     def _parts_found(self, message: str) -> List[Hit]:
         """The confident FAQ hit of each question of a long message, searched with its context.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -298,3 +299,17 @@ def test_not_sure_about_a_private_loan_points_to_legal_aid_and_the_police(answer
     assert answer.kind == "unsure", answer.reason
     assert "trợ giúp pháp lý" in answer.text and "Công an" in answer.text
     assert "Tổ trưởng Tổ tiết kiệm" not in answer.text  # the bank's commune staff do not handle private loans
+
+
+def test_a_question_of_a_long_message_no_answer_covers_is_named_not_dropped(answerer):
+    """A student's letter (dev split) asks three things; the term is answered, the two others
+    are named as not answered, after the key figures, and "Em cảm ơn" is no question."""
+    import yaml
+
+    dev = yaml.safe_load((Path(__file__).parents[1] / "data" / "real_questions" / "dev.yml").read_text(encoding="utf-8"))
+    letter = next(q["question"] for q in dev["questions"] if q["id"] == "hcmute-1758-su-pham-4-5-nam-vay-den-ky-9")
+    answer = answerer.answer(letter)
+    assert answer.kind == "faq", answer.reason
+    named = answer.text.split("Câu anh/chị hỏi ", 1)[1]
+    assert "năm học cuối" in named and "cảm ơn" not in named
+    assert answer.text.index("Tóm tắt") < answer.text.index("Câu anh/chị hỏi «")
