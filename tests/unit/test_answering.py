@@ -313,3 +313,26 @@ def test_a_question_of_a_long_message_no_answer_covers_is_named_not_dropped(answ
     named = answer.text.split("Câu anh/chị hỏi ", 1)[1]
     assert "năm học cuối" in named and "cảm ơn" not in named
     assert answer.text.index("Tóm tắt") < answer.text.index("Câu anh/chị hỏi «")
+
+
+def test_an_amount_question_gets_the_amount_entry_of_its_programme(answerer):
+    answer = answerer.answer("Hộ vừa thoát nghèo muốn vay mở rộng chăn nuôi thì được vay tới bao nhiêu?")
+    entry = answerer.retriever.index.faq_by_id[answer.answer_id]
+    assert entry.topic == "limits_terms" and "ho_moi_thoat_ngheo" in entry.programmes, answer.reason
+
+
+def test_an_answer_on_the_asked_aspect_is_kept(answerer):
+    answer = answerer.answer("Lãi suất cho vay hộ nghèo là bao nhiêu?")
+    assert answer.answer_id == "lai-suat-ho-ngheo"
+
+
+def test_a_short_question_whose_near_entry_agrees_on_aspect_and_programme_is_answered(answerer):
+    answer = answerer.answer("cận nghèo vay thì lãi răng, mỗi tháng đóng mấy phần trăm rứa")
+    assert answer.kind == "faq" and answer.answer_id == "lai-suat-ho-can-ngheo", answer.reason
+
+
+def test_a_civil_cap_question_is_not_turned_into_a_policy_rate(answerer):
+    """It asks a rate, but its entry is about no programme: no policy rate replaces it."""
+    answer = answerer.answer("luat cho phep lay lai toi da may phan tram khi cho nguoi quen vay")
+    entry = answerer.retriever.index.faq_by_id[answer.answer_id]
+    assert entry.topic != "rates", answer.reason
