@@ -48,6 +48,9 @@ The patches, in the order they are applied:
 16. ``count_vectors_direct``: the count featurizers' sparse features built directly as the
     COO matrices Rasa keeps (``CountVectorsFeaturizer._create_features``), not through
     scikit-learn's CSR and a conversion. Same arrays.
+17. ``slot_copies``: a tracker's slots copied as new objects with the same attributes
+    instead of through ``copy.copy``'s reduce protocol (the ``copy`` module seen by
+    ``rasa.shared.core.trackers``). 37 -> 7 us per tracker made.
 
 Where each figure comes from: the README's "Serving patches" table.
 Switches: ``RASA_STOCK=1 make start`` runs plain ``rasa run`` (none of these);
@@ -85,6 +88,7 @@ PATCHES = (
     "empty_domain_once",
     "rule_keys_prepared",
     "count_vectors_direct",
+    "slot_copies",
 )
 
 # Other names a tested library is installed under (TensorFlow's CPU-only wheels).

@@ -299,3 +299,35 @@ def test_count_features_are_the_arrays_scikit_learn_gave(settings):
         for name in ("row", "col", "data"):
             assert getattr(ours, name).dtype == getattr(expected, name).dtype, name
             assert (getattr(ours, name) == getattr(expected, name)).all(), name
+
+
+def test_tracker_slots_are_copied_as_copy_copy_copies_them():
+    import copy
+
+    from rasa.shared.core.slots import AnySlot, BooleanSlot, CategoricalSlot, TextSlot
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.patches.slot_copies import copy_slot
+
+    patches.apply(only=["slot_copies"], environ={})
+    slots = [TextSlot("a", mappings=[{"type": "custom"}], initial_value="x"),
+             CategoricalSlot("b", mappings=[{"type": "custom"}], values=["p", "q"]),
+             BooleanSlot("c", mappings=[{"type": "custom"}]), AnySlot("d", mappings=[{"type": "custom"}])]
+    for slot in slots:
+        ours, theirs = copy_slot(slot), copy.copy(slot)
+        assert type(ours) is type(theirs) and ours is not slot and vars(ours) == vars(theirs)
+    tracker = DialogueStateTracker("s", slots)
+    tracker.slots["a"].value = "changed"
+    assert slots[0].value == "x" and DialogueStateTracker("t", slots).slots["a"].value == "x"
+
+
+def test_a_slot_class_with_its_own_copy_hook_is_copied_by_copy_copy():
+    from rasa.shared.core.slots import TextSlot
+
+    from bot.patches.slot_copies import copy_slot
+
+    class Hooked(TextSlot):
+        def __copy__(self):
+            return "hooked"
+
+    assert copy_slot(Hooked("h", mappings=[{"type": "custom"}])) == "hooked"
