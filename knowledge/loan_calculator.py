@@ -27,14 +27,14 @@ _NUMBER = r"\d+(?:[.,]\d+)*"
 STORY_WORDS = 40  # a longer message is a story: its loose amounts are not one loan, nor one to complete
 # "5 triệu", "5tr", "1tr5", "500k", "500 nghìn", "2 củ", "10.000.000đ", "2 triệu rưỡi"
 _MONEY_RE = re.compile(
-    rf"(?P<num>{_NUMBER})\s*(?:(?P<unit>trieu|tr|cu|k|nghin|ngan|ng|d|dong|vnd)(?:(?P<tail>\d)(?!\d)|\b(?:\s(?P<tail2>\d)(?![\d.,])(?!\s*(?:%|ngay|tuan|thang|nam|ky|lan|nguoi)))?)(?P<ruoi>\s+ruoi)?)?"
+    rf"(?P<num>{_NUMBER})\s*(?:(?P<unit>trieu|tr|cu|k|nghin|ngan|ng|d|dong|vnd)(?:(?P<tail>\d)(?!\d)|\b(?:\s(?P<tail2>\d)(?![\d.,])(?!\s*(?:%|ngay|tuan|thang|nam|ky|lan|nguoi|-|–|den\b|toi\b)))?)(?P<ruoi>\s+ruoi)?)?"
 )
 def _period(name: str) -> str:
     """A named group matching a period word."""
     return rf"(?P<{name}>ngay|tuan|thang|nam)"
 
 
-_MONEY = rf"{_NUMBER}\s*(?:k|nghin|ngan|(?:trieu|tr|cu)(?:\s?\d(?![\d.,])(?!\s*(?:%|ngay|tuan|thang|nam|ky|lan|nguoi)))?)(?:\d(?!\d)|\b)"
+_MONEY = rf"{_NUMBER}\s*(?:k|nghin|ngan|(?:trieu|tr|cu)(?:\s?\d(?![\d.,])(?!\s*(?:%|ngay|tuan|thang|nam|ky|lan|nguoi|-|–|den\b|toi\b)))?)(?:\d(?!\d)|\b)"
 # "4%/tháng", "4% một tháng", "4%/triệu/tháng" (per million lent is still 4 %)
 _PERCENT_RE = re.compile(rf"(?P<num>{_NUMBER})\s*(?:%|phan tram)\s*(?:(?:/|tren|cho|moi)\s*(?:1|mot)?\s*(?:trieu|tr)\s*)?"
                          rf"(?:/|mot|1|moi|trong|\s)*\s*{_period('p')}")
@@ -42,6 +42,11 @@ _PERCENT_RE = re.compile(rf"(?P<num>{_NUMBER})\s*(?:%|phan tram)\s*(?:(?:/|tren|
 _PER_MILLION_RE = re.compile(
     rf"(?P<money>{_NUMBER}\s*(?:k|nghin|ngan|d|dong)\b)\s*(?:/|tren|cho|moi|\s)*\s*(?:1|mot)?\s*(?:trieu|tr|cu)\b\s*(?:/|1|mot|moi|\s)*\s*{_period('p')}"
 )
+# A range, as people tell what loan sharks around them charge: "3-12 ngàn/1 triệu/ngày",
+# "từ 3 đến 5%/tháng" — the lower and the higher end, not one loan.
+_RANGE = r"(?P<lo>\d+(?:[.,]\d+)?)\s*(?:-|–|den|toi)\s*"
+_RANGE_PER_MILLION_RE = re.compile(rf"{_RANGE}" + _PER_MILLION_RE.pattern)
+_RANGE_PERCENT_RE = re.compile(rf"{_RANGE}" + _PERCENT_RE.pattern)
 _DURATION_RE = re.compile(rf"(?P<num>\d+)\s*{_period('p')}")
 # "mỗi ngày góp 300k", "1 ngày 300 nghìn", "góp 300k/ngày"
 _INSTALMENT_RE = re.compile(
@@ -87,9 +92,10 @@ def _money_value(match: "re.Match[str]") -> float:
 class LoanReading:
     """What was understood from the message, the result, and what is missing."""
 
-    annual_rate: Optional[float] = None  # percent per year (simple)
+    annual_rate: Optional[float] = None  # percent per year (simple); the lower end of a range
     steps: List[str] = field(default_factory=list)  # the arithmetic, in Vietnamese
     missing: Optional[str] = None  # a question to ask when a number is missing
+    annual_high: Optional[float] = None  # the higher end, when the message gives a range
 
 
 def fmt_money(value: float) -> str:
@@ -158,6 +164,10 @@ def read_loan(message: str) -> Optional[LoanReading]:
     """Understand a loan description; None when the message describes no loan terms."""
     folded = fold(nfc(message)).replace("\u00a0", " ")
     folded = re.sub(r"(\d)\s*%", r"\1%", folded)
+
+    ranged = _range_reading(folded)
+    if ranged is not None:
+        return ranged
 
     percent = _PERCENT_RE.search(folded)
     if percent:
@@ -233,6 +243,30 @@ def read_loan(message: str) -> Optional[LoanReading]:
             f"Quy ra năm: {fmt_percent(share)} × {_periods_per_year(period)}{per} ≈ {fmt_percent(annual)}/năm.",
         ])
     return LoanReading(missing="Anh/chị cho biết thêm: phải trả lại tổng cộng bao nhiêu tiền, hoặc lãi bao nhiêu mỗi ngày/tháng, và trong bao lâu?")
+
+
+def _range_reading(folded: str) -> Optional[LoanReading]:
+    """A rate told as a range ("3-12 ngàn/1 triệu/ngày", "3 đến 5%/tháng"): both ends, per year."""
+    match = _RANGE_PER_MILLION_RE.search(folded)
+    if match:
+        high_money = parse_money(match.group("money")) or 0.0
+        high_number = _number(re.match(_NUMBER, match.group("money")).group(0))
+        per_day_high = high_money / 1_000_000 * 100
+        per_day_low = per_day_high * _number(match.group("lo")) / high_number if high_number else 0.0
+    else:
+        match = _RANGE_PERCENT_RE.search(folded)
+        if not match:
+            return None
+        per_day_low, per_day_high = _number(match.group("lo")), _number(match.group("num"))
+    period = match.group("p")
+    if not 0 < per_day_low < per_day_high:
+        return None
+    low, high = (rate * DAYS["nam"] / DAYS[period] for rate in (per_day_low, per_day_high))
+    word = PERIOD_WORDS[period]
+    return LoanReading(low, [
+        f"Lãi từ {fmt_percent(per_day_low)} đến {fmt_percent(per_day_high)} mỗi {word} → quy ra năm: "
+        f"{fmt_percent(low)} đến {fmt_percent(high)}/năm (nhân {_periods_per_year(period)}).",
+    ], annual_high=high)
 
 
 def _instalment(folded: str, principal: float) -> Tuple[Optional["re.Match[str]"], Optional[float]]:

@@ -161,3 +161,22 @@ def test_loose_amounts_in_a_long_story_are_not_one_loan():
              "thì gia đình đã vay mượn khắp nơi để xây. Nhà làm xong hơn một năm rồi mà vẫn còn nợ tiền công "
              "và tiền vật liệu hơn 14 triệu đồng, không biết lấy đâu ra để trả cho người ta, ngày nào cũng lo.")
     assert read_loan(story) is None
+
+
+def test_a_rate_told_as_a_range_gives_both_ends():
+    reading = read_loan("Ở quê tôi nhiều người vay nóng lãi 3-12 ngàn/1 triệu/ngày")
+    assert reading is not None and round(reading.annual_rate, 1) == 109.5 and round(reading.annual_high, 1) == 438.0
+    reading = read_loan("vay lãi từ 1 đến 3%/tháng")
+    assert (reading.annual_rate, reading.annual_high) == (12.0, 36.0)
+
+
+def test_a_range_of_months_is_no_part_of_the_amount():
+    reading = read_loan("vay 10 triệu 2-3 tháng trả 12 triệu")
+    assert reading is not None and "Nhận 10.000.000 đồng" in reading.steps[0]
+
+
+def test_a_range_is_judged_by_its_lower_end_and_its_higher_end_named():
+    tables = PolicyTables.load()
+    text = assess("vay lãi từ 1 đến 3%/tháng", tables).text
+    assert text.startswith("Lãi thật của khoản vay anh/chị kể: khoảng 12% đến 36%/năm, mức thấp nhất không vượt")
+    assert "Ở mức cao nhất anh/chị kể, lãi vượt mức trần" in text
