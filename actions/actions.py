@@ -15,7 +15,7 @@ from knowledge.answering import SOURCE_PREFIX, UNAVAILABLE_TEXT
 from knowledge.black_credit import (
     assess, lends_money, names_loan_shark, names_policy_lender, speaks_of_informal_lending,
 )
-from knowledge.distress import shows_despair, support_message
+from knowledge.distress import calm_message, plans_violence, shows_despair, support_message
 from knowledge.eligibility import ASKED_CONDITIONS, questions_to_ask
 from knowledge.legal_loan_cost import loan_cost, programme_named
 from knowledge.loan_calculator import STORY_WORDS
@@ -57,6 +57,9 @@ class ActionAnswerKnowledge(Action):
         victim = intent == "black_credit_victim"
         if shows_despair(question):  # safety first, then the victim's way out
             dispatcher.utter_message(text=support_message(knowledge_service.tables()))
+            victim = True
+        elif plans_violence(question):  # no violence, then the victim's way out
+            dispatcher.utter_message(text=calm_message(knowledge_service.tables()))
             victim = True
         pending = tracker.get_slot("pending_loan")
         lender = lends_money(question)

@@ -109,7 +109,8 @@ UNAVAILABLE_TEXT = (
 _CREDIT_WORDS = re.compile(r"\b(vay|lai suat|tien lai|lai (?:ngay|thang|nam|cao|nang|gop)|(?:tra|dong|chiu|an) lai"
                            r"|tra (?:no|tien|gop|dan|goc)|(?:khat|vo|mac|dang|con|so|doi|tra|bi) no|no (?:xau|nan|qua han|goc)"
                            r"|gop (?:ngay|tien|hang|von)|von|ngan hang|nhcs|chinh sach|tin dung|ngheo|to tk|tiet kiem"
-                           r"|the chap|ho so|giai ngan|cho vay|(?:vay|cho) muon|muon (?:tien|no)|app|nang lai)\b")
+                           r"|the chap|ho so|giai ngan|cho vay|(?:vay|cho) muon|muon (?:tien|no)|app|nang lai"
+                           r"|doi no|chu no|tat son)\b")
 
 
 def about_credit(text: str) -> bool:

@@ -22,7 +22,7 @@ _BORROWING = re.compile(r"\b(vay|muon|no|boc ho|boc|app|cam do|gop|tra gop|ung t
 # ("tổ trưởng nói hộ nghèo chỉ vay được 50 triệu, tôi nghe là 100 triệu") is about that programme.
 _INFORMAL = re.compile(r"\b(app|ung dung|online|qua mang|nang lai|tin dung den|xa hoi den|boc ho|vay nong|lai ngay|"
                        r"gop ngay|doi no|doi tien|de doa|bi doa|doa|khung bo|goi dien|nhan tin|bua vay|cam do|chu no|"
-                       r"vay ngoai|vay nguoi quen|cho vay|cong an|to giac|lua dao)\b")
+                       r"vay ngoai|vay nguoi quen|cho vay|cong an|to giac|lua dao|tat son)\b")
 
 # Words that name the loan-shark market itself (not "cho vay" or "công an", which policy
 # questions use too): a loan described with one of them is assessed whatever NLU read.

@@ -1,4 +1,5 @@
-"""Recognises a citizen in despair and puts safety before any policy answer.
+"""Recognises a citizen in despair, or about to hit back at debt collectors, and puts
+safety before any policy answer.
 
 Black-credit victims sometimes write that they no longer want to live. Such a message
 must never get a "not sure" reply: it gets words of support and where to get help now,
@@ -25,6 +26,30 @@ SUPPORT_TEXT = (
     "là vi phạm pháp luật. Xin anh/chị hãy nói ngay với một người thân tin cậy, trưởng thôn hoặc Công an xã. "
     "Nếu anh/chị hoặc người nhà đang gặp nguy hiểm: {{facts.hotline_113}}; {{facts.hotline_115}}."
 )
+
+
+# Someone harassed by debt collectors who means to hit back ("định cầm dao ra xử chúng nó",
+# "gọi anh em đến đánh lại"): before any answer, a word against violence and where to report.
+VIOLENCE_PATTERNS = re.compile(
+    r"\b(?:cam (?:dao|gay|rua|xang)|danh (?:lai|chet|cho|tra|no|chung|bon|tui|thang)|xu (?:chung|bon|tui|no|luon)|tra thu|dot nha"
+    r"|giet (?:chung|bon|tui|no)|cho (?:chung|bon|tui|no) (?:biet tay|mot bai hoc)|an thua du)\b"
+)
+CALM_TEXT = (
+    "Tôi hiểu anh/chị rất bức xúc, nhưng xin đừng tự giải quyết bằng bạo lực: đánh lại hay gây thương tích thì "
+    "chính anh/chị có thể bị xử lý hình sự, và khoản nợ vẫn còn đó. Việc đòi nợ bằng chửi bới, đe dọa, tạt sơn, "
+    "phá tài sản là vi phạm pháp luật: anh/chị giữ lại hình ảnh, tin nhắn, ghi âm và báo ngay Công an xã, phường. "
+    "Khi có đe dọa trực tiếp hoặc bạo lực: {{facts.hotline_113}}."
+)
+
+
+def plans_violence(message: str) -> bool:
+    """True when the message says the writer means to use violence (against debt collectors)."""
+    return bool(VIOLENCE_PATTERNS.search(fold((message or "").lower())))
+
+
+def calm_message(tables: PolicyTables) -> str:
+    """Against violence, with where to report, figures rendered from the tables."""
+    return tables.render(CALM_TEXT).text
 
 
 def shows_despair(message: str) -> bool:

@@ -180,6 +180,14 @@ def test_despair_gets_support_and_emergency_numbers_before_the_way_out(answerer,
     assert answerer.victim_asked and texts(dispatcher)[-1].startswith("Báo ngay cho Công an xã")
 
 
+def test_meaning_to_hit_back_at_debt_collectors_gets_a_word_against_violence_first(answerer, dispatcher):
+    run(actions.ActionAnswerKnowledge(), start("tụi nó tạt sơn nhà tôi, mai tôi gọi anh em đến đánh lại cho biết tay",
+                                               "out_of_scope"), dispatcher)
+    assert texts(dispatcher)[0].startswith("Tôi hiểu anh/chị rất bức xúc, nhưng xin đừng tự giải quyết bằng bạo lực")
+    assert "113" in texts(dispatcher)[0] and "{{" not in texts(dispatcher)[0]
+    assert answerer.victim_asked
+
+
 def test_a_correction_after_the_advice_gives_the_advice_again_for_the_new_values(answerer, dispatcher):
     tracker = conversation(
         ActionExecuted("action_listen"), user("tôi muốn vay nuôi bò", "ask_eligibility"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.distress import shows_despair, support_message
+from knowledge.distress import plans_violence, shows_despair, support_message
 from knowledge.tables import PolicyTables
 
 
@@ -30,3 +30,14 @@ def test_support_message_gives_the_emergency_numbers_from_the_tables():
     text = support_message(tables)
     assert tables.figure("facts", "hotline_113").text in text and tables.figure("facts", "hotline_115").text in text
     assert "{{" not in text
+
+
+@pytest.mark.parametrize("message, meant", [
+    ("bọn đòi nợ ngày nào cũng đến chửi bới, tôi định cầm dao ra xử chúng nó", True),
+    ("chu no den doi tien, toi dinh danh no", True),
+    ("tụi nó tạt sơn nhà tôi, mai gọi anh em đến đánh lại cho biết tay", True),
+    ("Cho tôi hỏi đánh giá hộ nghèo thế nào", False),
+    ("Vay hộ nghèo để đánh bắt cá được không", False),
+])
+def test_meaning_to_hit_back_is_recognised(message, meant):
+    assert plans_violence(message) is meant
