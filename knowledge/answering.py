@@ -197,6 +197,10 @@ def _joined(answers: List["Answer"], before_note: str = "") -> str:
     return "\n".join(part for part in ("\n\n".join(texts), before_note, notes[0] if notes else "") if part)
 
 
+# The figures by which an entry of another topic still answers an aspect (its placeholders).
+_ASPECT_FIGURES = {"rates": (".rate}}", "rate_ratio"), "limits_terms": (".cap}}", ".term}}"), "collateral": (".collateral}}",)}
+
+
 def _before_notes(text: str, block: str) -> str:
     """``text`` with ``block`` on its own line after the answer proper: before the question
     understood, the questions left unanswered and the figures note."""
@@ -337,7 +341,7 @@ class Answerer:
             answer = self._from_passage(best_passage, question)
             answer.retrieval = retrieval
             return answer
-        nearest = self._clear_nearest(question, retrieval) or self._read_letter(question)
+        nearest = self._clear_parts(question) or self._clear_nearest(question, retrieval) or self._read_letter(question)
         if nearest is not None:
             nearest.retrieval = retrieval
             if nearest.kind != "unsure":
@@ -390,6 +394,9 @@ class Answerer:
         topics = asked_topics(asked)
         if not topics or best.faq.topic in topics or not best.faq.programmes:
             return best  # an entry about no programme (the civil cap, a loan shark) is no other aspect of one
+        if persons_named(question) and any(figure in best.faq.answer for topic in topics
+                                           for figure in _ASPECT_FIGURES.get(topic, ())):
+            return best  # "Có, người khuyết tật được vay với lãi {{ho_ngheo.rate}}": that person's own rate
         margin = float(self.thresholds.get("aspect_margin", 0.05))
         for hit in retrieval.faq[1:int(self.thresholds.get("aspect_top", 5))]:
             same_programme = bool(set(hit.faq.programmes) & set(best.faq.programmes))
@@ -467,6 +474,25 @@ class Answerer:
         answer.confidence, answer.retrieval = self._confidence(best), retrieval
         answer.reason = why
         return answer
+
+    def _clear_parts(self, message: str) -> Optional[Answer]:
+        """The questions of a long message, asked in words of their own, whose nearest entry
+        (searched with the words before them) stands clearly above the others at the level of a
+        long message (``faq_long``, ``faq_margin``): what is asked before what the story matches."""
+        settings = self.thresholds
+        found: List[Hit] = []
+        for part in asked_parts(message):
+            if len(own_question_words(part.question)) < own_words_needed():
+                continue
+            hits = self.retriever.search(part.with_context).faq
+            if len(hits) < 2 or any(hit.faq.id == hits[0].faq.id for hit in found):
+                continue
+            if hits[0].fused >= float(settings["faq_long"]) and hits[0].fused - hits[1].fused >= float(settings["faq_margin"]):
+                found.append(hits[0])
+        if not found:
+            return None
+        return self._combined(found, "questions of a long message, each clearly nearest one entry",
+                              self._missed_questions(message, found), understood=True)
 
     def _question_agrees(self, message: str, entry_ids: List[str]) -> bool:
         """False when the message asks in words of its own (letter_reader.own_question_words)
@@ -577,14 +603,18 @@ class Answerer:
                 found.append(hit)
         return self._combined(found, "questions of one message") if len(found) >= 2 else None
 
-    def _combined(self, found: List[Hit], what: str, missed: Optional[List[str]] = None) -> Answer:
+    def _combined(self, found: List[Hit], what: str, missed: Optional[List[str]] = None,
+                  understood: bool = False) -> Answer:
         """Several FAQ answers in order, one figures note at the end, each source once; the
-        questions of the message none of them answers (``missed``) are named, not dropped."""
+        questions of the message none of them answers (``missed``) are named, not dropped, and
+        with ``understood`` the question the first answer was understood as."""
         answers = [self.from_faq(hit.faq) for hit in found]
         private = all(hit.faq.topic in NOT_THE_BANKS_TOPICS for hit in found)  # a private loan's questions
         missed_note = MISSED_QUESTION.format(questions=" và ".join(f"«{q}?»" for q in missed),
                                              where=ASK_A_LAWYER if private else ASK_THE_BANK) if missed else ""
-        return Answer("faq", _joined(answers, before_note=missed_note),
+        understood_note = UNDERSTOOD_AS.format(question=found[0].faq.question) if understood else ""
+        notes = "\n".join(note for note in (understood_note, missed_note) if note)
+        return Answer("faq", _joined(answers, before_note=notes),
                       _cite_once([source for a in answers for source in a.sources]),
                       answer_id=answers[0].answer_id, confidence=min(self._confidence(h) for h in found),
                       reason=f"{what}: " + "; ".join(self._why(h) for h in found))

@@ -102,9 +102,19 @@ def assess(message: str, tables: PolicyTables) -> Optional[Assessment]:
     return Assessment("\n".join(lines), [cap.citation(), threshold.citation()], annual_rate=rate)
 
 
+# An app or the internet used to pay ("chuyển khoản trả lãi qua app", "nộp tiền online") is
+# no app loan: the bank for social policies has its own payment app.
+_PAYING_ONLINE = re.compile(r"\b(?:chuyen khoan|thanh toan|tra (?:lai|no|tien|goc)|nop (?:lai|tien)|dong (?:lai|tien)"
+                            r"|giao dich)(?: \w+){0,4} (?:qua |bang |tren )?(?:app|ung dung|online|qua mang)\b")
+
+
+def _without_paying_online(message: str) -> str:
+    return _PAYING_ONLINE.sub(" ", fold(nfc(message)))
+
+
 def names_loan_shark(message: str) -> bool:
     """True when the message names the loan-shark market (apps, "vay nóng", "bốc họ", pawnshops…)."""
-    return bool(_LOAN_SHARK.search(fold(nfc(message))))
+    return bool(_LOAN_SHARK.search(_without_paying_online(message)))
 
 
 def names_policy_lender(message: str) -> bool:
@@ -131,4 +141,4 @@ def about_an_informal_loan(message: str) -> bool:
 
 def speaks_of_informal_lending(message: str) -> bool:
     """True when the message mentions the informal market (apps, loan sharks, threats, pawnshops…)."""
-    return bool(_INFORMAL.search(fold(nfc(message))))
+    return bool(_INFORMAL.search(_without_paying_online(message)))

@@ -301,14 +301,18 @@ def test_not_sure_about_a_private_loan_points_to_legal_aid_and_the_police(answer
     assert "Tổ trưởng Tổ tiết kiệm" not in answer.text  # the bank's commune staff do not handle private loans
 
 
-def test_a_question_of_a_long_message_no_answer_covers_is_named_not_dropped(answerer):
-    """A student's letter (dev split) asks three things; the term is answered, the two others
-    are named as not answered, after the key figures, and "Em cảm ơn" is no question."""
+def dev_question(item_id: str) -> str:
+    """A question of the real-question dev split (tests/data/real_questions/dev.yml)."""
     import yaml
 
     dev = yaml.safe_load((Path(__file__).parents[1] / "data" / "real_questions" / "dev.yml").read_text(encoding="utf-8"))
-    letter = next(q["question"] for q in dev["questions"] if q["id"] == "hcmute-1758-su-pham-4-5-nam-vay-den-ky-9")
-    answer = answerer.answer(letter)
+    return next(q["question"] for q in dev["questions"] if q["id"] == item_id)
+
+
+def test_a_question_of_a_long_message_no_answer_covers_is_named_not_dropped(answerer):
+    """A student's letter (dev split) asks three things; the term is answered, the two others
+    are named as not answered, after the key figures, and "Em cảm ơn" is no question."""
+    answer = answerer.answer(dev_question("hcmute-1758-su-pham-4-5-nam-vay-den-ky-9"))
     assert answer.kind == "faq", answer.reason
     named = answer.text.split("Câu anh/chị hỏi ", 1)[1]
     assert "năm học cuối" in named and "cảm ơn" not in named
@@ -336,3 +340,21 @@ def test_a_civil_cap_question_is_not_turned_into_a_policy_rate(answerer):
     answer = answerer.answer("luat cho phep lay lai toi da may phan tram khi cho nguoi quen vay")
     entry = answerer.retriever.index.faq_by_id[answer.answer_id]
     assert entry.topic != "rates", answer.reason
+
+
+def test_a_question_sentence_clearly_nearest_one_entry_is_answered_before_the_story(answerer):
+    answer = answerer.answer(dev_question("rw5-elig-bi-dua-ra-khoi-danh-sach-ho-ngheo"))  # "Tôi phải khiếu nại ở đâu?"
+    assert answer.answer_id == "bi-tu-choi-hoac-cat-khoan-vay", answer.reason
+    assert "Tôi hiểu anh/chị hỏi" in answer.text
+
+
+def test_paying_a_policy_loan_through_an_app_is_no_app_loan():
+    from knowledge.black_credit import names_loan_shark
+
+    assert not names_loan_shark("mẹ em đứng tên vay nhcs, có cách nào chuyển khoản trả lãi qua app không")
+    assert names_loan_shark("mẹ tôi vay qua app 5 triệu, giờ bị gọi điện đòi nợ")
+
+
+def test_a_kind_of_persons_own_entry_giving_the_rate_is_kept_for_a_rate_question(answerer):
+    answer = answerer.answer("e bi khuyet tat, muon vay 150tr tao viec lam mo tiem, lai bn 1 thang, nguoi khuyet tat co dc lai thap hon ko")
+    assert answer.answer_id == "nguoi-khuyet-tat-vay-tao-viec-lam", answer.reason
