@@ -644,9 +644,17 @@ class Answerer:
         nghề") chooses among the answers: that person's programme before the purpose's."""
         persons = persons_named(message)
         names = [str((self.tables.programmes.get(p) or {}).get("short_name") or "") for p in persons]
+        # A programme of its own named ("con đi làm việc ở Đài Loan"): the papers, the signer or
+        # the place of the household tiers' loans ("khoản vay hộ nghèo do chủ hộ đứng tên") are not its own.
+        own_programmes = [p for p in programmes_of(message) if p not in LISTED_TIERS and p not in persons]
         found: List[Hit] = []
         for part in asked_parts(message):
             hits = self.retriever.search(part.with_context).faq
+            if own_programmes and hits and hits[0].faq.topic in KEY_FIGURE_TOPICS_OWN_PROGRAMME \
+                    and hits[0].faq.programmes and set(hits[0].faq.programmes) <= set(LISTED_TIERS):
+                name = str((self.tables.programmes.get(own_programmes[0]) or {}).get("short_name") or "")
+                hits = [h for h in self.retriever.search(f"{name} {part.question}", top=10).faq
+                        if own_programmes[0] in h.faq.programmes]
             if persons:
                 own = [h for h in self.retriever.search(" ".join([*names, part.question]), top=10).faq
                        if set(persons) & set(h.faq.programmes) and self._confident(h, "suggest")]

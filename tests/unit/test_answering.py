@@ -358,3 +358,9 @@ def test_paying_a_policy_loan_through_an_app_is_no_app_loan():
 def test_a_kind_of_persons_own_entry_giving_the_rate_is_kept_for_a_rate_question(answerer):
     answer = answerer.answer("e bi khuyet tat, muon vay 150tr tao viec lam mo tiem, lai bn 1 thang, nguoi khuyet tat co dc lai thap hon ko")
     assert answer.answer_id == "nguoi-khuyet-tat-vay-tao-viec-lam", answer.reason
+
+
+def test_a_letter_about_work_abroad_gets_no_poor_household_procedure(answerer):
+    answer = answerer.answer(dev_question("rw5-proc-con-di-dai-loan-can-giay-gi"))  # "đi làm việc ở Đài Loan… ai đứng tên vay"
+    entry = answerer.retriever.index.faq_by_id[answer.answer_id]
+    assert "xuat_khau_lao_dong" in entry.programmes, answer.reason
