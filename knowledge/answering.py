@@ -537,10 +537,15 @@ class Answerer:
             return [], "", False  # a relative's bank loan on one's land title is not ours
         reading = read_letter(message, "black_credit" if about_an_informal_loan(message) else "policy", overview)
         found: List[FaqEntry] = []
+        folded = fold(message)
+        questions = [part.question for part in asked_parts(message, min_words=0)]
         for matter in reading.matters:
             if matter.domain == "fallback" and self._cites_other_law(message, reading.programmes[0]):
                 continue  # "vay theo Nghị định 28 được không?" is not about the job-creation loan the words suggest
-            entry = self._entry_for(matter, reading.programmes, exclude={e.id for e in found})
+            # A matter asked is searched in the citizen's own question ("đang còn nợ thì có được
+            # vay thêm không?"), not the matter's general one ("ai được vay?").
+            asked = next((q for q in questions if matter.raised_in(fold(q), folded) >= 0), "")
+            entry = self._entry_for(matter, reading.programmes, exclude={e.id for e in found}, asked=asked)
             if entry is not None:
                 found.append(entry)
         why = (f"letter read as {', '.join(m.name for m in reading.matters)} about "
@@ -554,7 +559,7 @@ class Answerer:
         bases = " ".join(str(b.get("document") or "") for b in (self.tables.programmes.get(programme) or {}).get("legal_basis") or [])
         return bool(cited) and not cited & set(re.findall(r"(\d{1,4})/\d{4}", bases))
 
-    def _entry_for(self, matter: Matter, programmes: List[str], exclude: set) -> Optional[FaqEntry]:
+    def _entry_for(self, matter: Matter, programmes: List[str], exclude: set, asked: str = "") -> Optional[FaqEntry]:
         """The entry answering a matter for the programmes named: the first entry of its
         topics about a named programme that its short question finds; else from its listed
         entries, the first about a named programme, else the general last one. A letter
@@ -563,7 +568,7 @@ class Answerer:
         programmes = programmes if len(programmes) < 3 else []
         for programme in programmes if matter.topics else []:
             name = str((self.tables.programmes.get(programme) or {}).get("short_name") or "")
-            for hit in self.retriever.search(f"{matter.query} {name}", top=10).faq:
+            for hit in self.retriever.search(f"{asked or matter.query} {name}", top=10).faq:
                 if hit.faq.topic in matter.topics and programme in hit.faq.programmes and hit.faq.id not in exclude:
                     return hit.faq
         by_id = self.retriever.index.faq_by_id

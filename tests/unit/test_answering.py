@@ -364,3 +364,8 @@ def test_a_letter_about_work_abroad_gets_no_poor_household_procedure(answerer):
     answer = answerer.answer(dev_question("rw5-proc-con-di-dai-loan-can-giay-gi"))  # "đi làm việc ở Đài Loan… ai đứng tên vay"
     entry = answerer.retriever.index.faq_by_id[answer.answer_id]
     assert "xuat_khau_lao_dong" in entry.programmes, answer.reason
+
+
+def test_a_matter_asked_is_answered_from_the_citizens_own_question(answerer):
+    answer = answerer.answer(dev_question("rw5-lim-ho-ngheo-vay-them-lam-chuong"))  # "đang còn nợ 60 triệu thì có được vay thêm không"
+    assert answer.answer_id == "dang-no-co-vay-them-duoc-khong", answer.reason
