@@ -27,7 +27,8 @@ _INFORMAL = re.compile(r"\b(app|ung dung|online|qua mang|nang lai|tin dung den|x
 # Words that name the loan-shark market itself (not "cho vay" or "công an", which policy
 # questions use too): a loan described with one of them is assessed whatever NLU read.
 _LOAN_SHARK = re.compile(r"\b(app|ung dung|online|qua mang|nang lai|tin dung den|xa hoi den|boc ho|vay nong|lai ngay"
-                         r"|gop ngay|cam do|cam the|chu no|vay ngoai|ham doa|de doa|chui boi|khung bo|xiet no|doi no)\b")
+                         r"|gop ngay|cam do|cam the|chu no|vay ngoai|ham doa|de doa|chui boi|khung bo|xiet no|doi no"
+                         r"|nguoi tham chieu)\b")
 # The bank for social policies and its channels, named as the lender.
 _POLICY_LENDER = re.compile(r"\b(ngan hang chinh sach|nhcs|nhcsxh|von chinh sach|tin dung chinh sach|to tk|to tiet kiem"
                             r"|von vay uu dai|xoa doi giam ngheo)\b")
