@@ -31,9 +31,11 @@ SUPPORT_TEXT = (
 # Someone harassed by debt collectors who means to hit back ("định cầm dao ra xử chúng nó",
 # "gọi anh em đến đánh lại"): before any answer, a word against violence and where to report.
 VIOLENCE_PATTERNS = re.compile(
-    r"\b(?:cam (?:dao|gay|rua|xang)|danh (?:lai|chet|cho|tra|no|chung|bon|tui|thang)|xu (?:chung|bon|tui|no|luon)|tra thu|dot nha"
-    r"|giet (?:chung|bon|tui|no)|cho (?:chung|bon|tui|no) (?:biet tay|mot bai hoc)|an thua du)\b"
+    r"\b(?:cam (?:dao|gay|rua|xang) (?:ra|den|toi|sang|di)|tra thu|dot nha|giet (?:chung|bon|tui|no)"
+    r"|cho (?:chung|bon|tui) (?:no )?(?:biet tay|mot bai hoc)|an thua du)\b"
 )
+# "đánh", "xử" folded are also "dành", "xu": accented only ("dành cho" is no blow).
+ACCENTED_VIOLENCE = re.compile(r"\b(?:đánh (?:lại|chết|trả|nó|chúng|bọn|tụi|thằng)|xử (?:chúng|bọn|tụi|nó|luôn))\b")
 CALM_TEXT = (
     "Tôi hiểu anh/chị rất bức xúc, nhưng xin đừng tự giải quyết bằng bạo lực: đánh lại hay gây thương tích thì "
     "chính anh/chị có thể bị xử lý hình sự, và khoản nợ vẫn còn đó. Việc đòi nợ bằng chửi bới, đe dọa, tạt sơn, "
@@ -44,7 +46,8 @@ CALM_TEXT = (
 
 def plans_violence(message: str) -> bool:
     """True when the message says the writer means to use violence (against debt collectors)."""
-    return bool(VIOLENCE_PATTERNS.search(fold((message or "").lower())))
+    text = (message or "").lower()
+    return bool(VIOLENCE_PATTERNS.search(fold(text)) or ACCENTED_VIOLENCE.search(nfc(text)))
 
 
 def calm_message(tables: PolicyTables) -> str:

@@ -34,10 +34,14 @@ def test_support_message_gives_the_emergency_numbers_from_the_tables():
 
 @pytest.mark.parametrize("message, meant", [
     ("bọn đòi nợ ngày nào cũng đến chửi bới, tôi định cầm dao ra xử chúng nó", True),
-    ("chu no den doi tien, toi dinh danh no", True),
+    ("chủ nợ đến đòi tiền, tôi định đánh nó", True),
+    ("toi se cam dao ra noi chuyen voi bon doi no", True),
     ("tụi nó tạt sơn nhà tôi, mai gọi anh em đến đánh lại cho biết tay", True),
     ("Cho tôi hỏi đánh giá hộ nghèo thế nào", False),
     ("Vay hộ nghèo để đánh bắt cá được không", False),
+    ("Chương trình vay Quyết định 31/2007 dành cho ai?", False),  # "dành cho" folds to "danh cho"
+    ("uu dai cao nhat danh cho ai", False),
+    ("tôi muốn vay để xử lý nợ cũ", False),
 ])
 def test_meaning_to_hit_back_is_recognised(message, meant):
     assert plans_violence(message) is meant
