@@ -143,15 +143,21 @@ def soak(sampler: MemorySampler, bot: Bot, users: int, seconds: float, record: D
     while time.monotonic() - started < seconds:
         result = asyncio.run(run_load(bot.rest_url, bot.mix, users, slice_s, warmup=0.0))
         answered += result.answered_total
-        readings.append({"t_s": round(time.monotonic() - started), **by_role(sampler.snapshot(bot.server))})
+        snapshot = sampler.snapshot(bot.server)
+        readings.append({"t_s": round(time.monotonic() - started), **by_role(snapshot),
+                         "anon_total": by_role(snapshot, "pss_anon_mb")["total"]})
     first, last = readings[0]["total"], readings[-1]["total"]
+    first_anon, last_anon = readings[0]["anon_total"], readings[-1]["anon_total"]
     record["soak"][bot.name] = {
         "users": users, "seconds": round(time.monotonic() - started), "answered": answered,
         "readings": readings, "growth_pct": round(100.0 * (last - first) / max(first, 1e-9), 2),
         "max_pss_mb": max(r["total"] for r in readings),
+        # Anonymous memory alone (what a leak grows; the kernel may drop and re-read file pages).
+        "anon_growth_pct": round(100.0 * (last_anon - first_anon) / max(first_anon, 1e-9), 2),
     }
     print(f"[bench] {bot.name} soak: total PSS {first} -> {last} MB over {readings[-1]['t_s']} s "
-          f"({record['soak'][bot.name]['growth_pct']} %)", flush=True)
+          f"({record['soak'][bot.name]['growth_pct']} %); anonymous PSS {first_anon} -> {last_anon} MB "
+          f"({record['soak'][bot.name]['anon_growth_pct']} %)", flush=True)
 
 
 def measure_memory_alone(bots: List[Bot], users: int, duration: float, warmup: float, soak_s: float,

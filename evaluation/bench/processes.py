@@ -53,14 +53,25 @@ def reply_text(response: requests.Response) -> str:
 
 def pss_mb(pid: int) -> Optional[float]:
     """Proportional set size of a process in MB (None when it is gone or unreadable)."""
+    parts = pss_parts_mb(pid)
+    return None if parts is None else parts.get("Pss")
+
+
+def pss_parts_mb(pid: int) -> Optional[Dict[str, float]]:
+    """``Pss`` and its ``Pss_Anon`` / ``Pss_File`` / ``Pss_Shmem`` parts in MB (None when unreadable).
+
+    Anonymous memory is what a leak grows. File-backed pages (the model files, shared
+    libraries) may be dropped by the kernel under pressure or by proactive reclaim and
+    read back later, which moves the total PSS without the process doing anything: in
+    issue 18's hour-long soak the first reading was ~100 MB under idle for that reason.
+    """
     try:
         with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
-            for line in rollup:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) / 1024.0
+            parts = {line.split(":", 1)[0]: int(line.split()[1]) / 1024.0
+                     for line in rollup if line.startswith("Pss")}
     except OSError:
         return None
-    return None
+    return parts if "Pss" in parts else None
 
 
 def process_tree(process: Optional[subprocess.Popen]) -> List[psutil.Process]:
@@ -206,10 +217,11 @@ class MemorySampler:
                     role, parent = own[parent], psutil.Process(parent).ppid()
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
-            pss = pss_mb(process.pid)
-            if role in ("other", "gone") or pss is None:
+            parts = pss_parts_mb(process.pid)
+            if role in ("other", "gone") or parts is None:
                 continue  # the start script's shell
-            result[f"{role} {process.pid}"] = {"pss_mb": round(pss, 1), "rss_mb": round(rss, 1)}
+            result[f"{role} {process.pid}"] = {"pss_mb": round(parts["Pss"], 1), "rss_mb": round(rss, 1),
+                                               "pss_anon_mb": round(parts.get("Pss_Anon", 0.0), 1)}
         return result
 
     def window(self) -> None:
