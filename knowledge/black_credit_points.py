@@ -23,10 +23,10 @@ from typing import List, Optional, Pattern, Tuple
 import yaml
 
 from vntext.normalise import fold
-from knowledge.paths import SETTINGS_DIR
+from knowledge.paths import settings_file
 from knowledge.tables import PolicyTables, split_citations
 
-SETTINGS_PATH = SETTINGS_DIR / "black_credit_points.yml"
+SETTINGS_PATH = settings_file("black_credit_points.yml")
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ import yaml
 from vntext.normalise import fold
 from knowledge.eligibility import LISTED_TIERS, persons_named, programmes_named
 from knowledge.message_parts import asked_parts
-from knowledge.paths import SETTINGS_DIR
+from knowledge.paths import settings_file
 
-SETTINGS_PATH = SETTINGS_DIR / "letter_matters.yml"
+SETTINGS_PATH = settings_file("letter_matters.yml")
 MAX_MATTERS = 2
 
 

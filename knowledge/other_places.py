@@ -18,10 +18,10 @@ from typing import List, Optional, Pattern, Tuple
 
 import yaml
 
-from knowledge.paths import SETTINGS_DIR
+from knowledge.paths import settings_file
 from vntext.normalise import fold
 
-SETTINGS_PATH = SETTINGS_DIR / "other_places.yml"
+SETTINGS_PATH = settings_file("other_places.yml")
 
 
 @lru_cache(maxsize=4)

@@ -13,10 +13,10 @@ import os
 from pathlib import Path
 from typing import Optional
 
-from contentdir import CONTENT_DIR, PROJECT_DIR, SETTINGS_DIR
+from contentdir import CONTENT_DIR, PROJECT_DIR, REPOSITORY_CONTENT, SETTINGS_DIR
 
 __all__ = ["CODE_DIR", "PROJECT_DIR", "CONTENT_DIR", "SETTINGS_DIR", "INDEX_DIR", "BUILD_CACHE_PATH", "CURRENT_LINK",
-           "current_index_dir"]
+           "current_index_dir", "settings_file"]
 
 CODE_DIR = Path(__file__).resolve().parent
 INDEX_DIR = Path(os.environ["KNOWLEDGE_INDEX_DIR"]) if os.environ.get("KNOWLEDGE_INDEX_DIR") else CONTENT_DIR / "index"
@@ -31,3 +31,11 @@ def current_index_dir(index_dir: Path = INDEX_DIR) -> Optional[Path]:
     """The folder the ``current`` link points to, or None before the first build."""
     link = index_dir / CURRENT_LINK
     return link.resolve() if link.exists() else None
+
+
+def settings_file(name: str) -> Path:
+    """A settings file of the served content, or the repository's when the served copy has
+    none yet (a setting an upgrade added, before ``python -m contentdir sync`` took it in:
+    the servers keep answering with the shipped default instead of failing)."""
+    served = SETTINGS_DIR / name
+    return served if served.exists() else REPOSITORY_CONTENT / "settings" / name

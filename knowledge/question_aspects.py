@@ -18,11 +18,11 @@ from typing import FrozenSet, Pattern, Tuple
 
 import yaml
 
-from knowledge.paths import SETTINGS_DIR
+from knowledge.paths import settings_file
 from vntext.lexicon import load_lexicon
 from vntext.normalise import fold
 
-SETTINGS_PATH = SETTINGS_DIR / "question_aspects.yml"
+SETTINGS_PATH = settings_file("question_aspects.yml")
 
 
 @lru_cache(maxsize=4)
