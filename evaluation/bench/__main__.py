@@ -82,6 +82,9 @@ def our_bot(name: str, checkout: Path, workdir: Path, logs: Path, extra_env: Dic
     env = {**os.environ, "SKIP_SETUP": "1", "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port),
            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", "LOG_DIR": str(logs / name),
            "TRACKER_DB": str(data / "conversations.db"), "LOCK_DB": str(data / "locks.db"),
+           # Each bot serves its own copy of its checkout's content: scripts/env.sh exports one
+           # CONTENT_DIR, and a baseline's start would otherwise sync its older content into it.
+           "CONTENT_DIR": str(data / "content"),
            "ADMIN_PORT": str(free_port()), "RASA_API_TOKEN": API_TOKEN, **extra_env}
     for profile_setting in PROFILE_SETTINGS:  # that checkout's scripts/env.sh decides, from SERVER_PROFILE
         if own_settings or profile_setting not in extra_env:
