@@ -26,7 +26,7 @@ from knowledge.key_figures import key_figures
 from knowledge.letter_reader import Matter, own_question_words, own_words_needed, programmes_of, read_letter
 from knowledge.lexical import analyze
 from knowledge.other_places import other_place
-from knowledge.message_parts import MIN_WORDS, asked_parts, question_focus
+from knowledge.message_parts import MIN_WORDS, AskedPart, asked_parts, question_focus
 from knowledge.petitions import is_petition, petition_subject
 from knowledge.question_aspects import asked_topics
 from knowledge.places import find_place
@@ -199,6 +199,12 @@ def _joined(answers: List["Answer"], before_note: str = "") -> str:
 
 # The figures by which an entry of another topic still answers an aspect (its placeholders).
 _ASPECT_FIGURES = {"rates": (".rate}}", "rate_ratio"), "limits_terms": (".cap}}", ".term}}"), "collateral": (".collateral}}",)}
+
+
+def _questions_of_their_own(message: str) -> List[AskedPart]:
+    """The questions of a long message that ask in words of their own: not "em cảm ơn" nor
+    "phải làm sao?", which have nothing of their own to answer."""
+    return [part for part in asked_parts(message) if len(own_question_words(part.question)) >= own_words_needed()]
 
 
 def _before_notes(text: str, block: str) -> str:
@@ -481,9 +487,7 @@ class Answerer:
         long message (``faq_long``, ``faq_margin``): what is asked before what the story matches."""
         settings = self.thresholds
         found: List[Hit] = []
-        for part in asked_parts(message):
-            if len(own_question_words(part.question)) < own_words_needed():
-                continue
+        for part in _questions_of_their_own(message):
             hits = self.retriever.search(part.with_context).faq
             if len(hits) < 2 or any(hit.faq.id == hits[0].faq.id for hit in found):
                 continue
@@ -502,7 +506,7 @@ class Answerer:
             return True
         top = int(self.thresholds.get("question_agrees_top", 2))
         return any(hit.faq.id in entry_ids for part in asked_parts(message, min_words=0)
-                   for hit in self.retriever.search(part.with_context, top=top).faq[:top])
+                   for hit in self.retriever.search(part.with_context, top=top).faq)
 
     @staticmethod
     def _guess(entries: List[FaqEntry], why: str) -> Answer:
@@ -635,9 +639,7 @@ class Answerer:
         is none of the answers found and is not confident: said to be unanswered."""
         answered = {hit.faq.id for hit in found}
         missed = []
-        for part in asked_parts(message):
-            if len(own_question_words(part.question)) < own_words_needed():
-                continue  # "em cảm ơn", "phải làm sao?": nothing of its own to answer
+        for part in _questions_of_their_own(message):
             hits = self.retriever.search(part.with_context).faq
             if hits and hits[0].faq.id not in answered and not self._confident(hits[0], "faq"):
                 missed.append(part.question.strip().rstrip("?").strip())
