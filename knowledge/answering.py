@@ -30,6 +30,7 @@ from knowledge.message_parts import MIN_WORDS, AskedPart, asked_parts, question_
 from knowledge.petitions import is_petition, petition_subject
 from knowledge.question_aspects import asked_topics
 from knowledge.places import find_place
+from knowledge.premises import with_premise_checked
 from knowledge.province import load as load_province
 from knowledge.retriever import Hit, Retrieval, Retriever
 from knowledge.tables import PolicyTables, split_citations, undated
@@ -252,6 +253,11 @@ class Answerer:
             if programme is not None and (entry.topic in KEY_FIGURE_TOPICS
                                           or own and entry.topic in KEY_FIGURE_TOPICS_OWN_PROGRAMME):
                 self._add_key_figures(answer, programme)
+        if answer.kind == "faq" and entry is not None and entry.topic != "black_credit":
+            checked = with_premise_checked(question, answer.text, self.tables, entry.topic)
+            if checked is not None:
+                answer.text = checked
+                answer.reason = f"{answer.reason}; a figure heard is not the one in force"
         return answer
 
     def _add_black_credit_points(self, answer: Answer, message: str) -> None:

@@ -369,3 +369,11 @@ def test_a_letter_about_work_abroad_gets_no_poor_household_procedure(answerer):
 def test_a_matter_asked_is_answered_from_the_citizens_own_question(answerer):
     answer = answerer.answer(dev_question("rw5-lim-ho-ngheo-vay-them-lam-chuong"))  # "đang còn nợ 60 triệu thì có được vay thêm không"
     assert answer.answer_id == "dang-no-co-vay-them-duoc-khong", answer.reason
+
+
+def test_a_rate_heard_is_set_right_before_the_answer(answerer):
+    heard = ("Tôi nghe nói cơ sở sản xuất, kinh doanh sử dụng nhiều lao động là người khuyết tật được vay "
+             "với lãi suất chỉ bằng 50% lãi suất thông thường, có phải không?")
+    first = answerer.answer(heard).text.split(".")[0]
+    assert "«50%»" in first and "không khớp" in first
+    assert answerer.answer("nghe noi ho ngheo vay lai 6,6% phai ko").text.startswith("«6,6%» là mức cũ")
