@@ -11,9 +11,9 @@ from rasa_sdk.types import DomainDict
 
 from actions import knowledge_service
 from knowledge.advisor import advice, programme_details
-from knowledge.answering import SOURCE_PREFIX, UNAVAILABLE_TEXT
+from knowledge.answering import UNAVAILABLE_TEXT, with_calculation
 from knowledge.black_credit import (
-    assess, lends_money, names_loan_shark, names_policy_lender, speaks_of_informal_lending,
+    Assessment, assess, lends_money, names_loan_shark, names_policy_lender, speaks_of_informal_lending,
 )
 from knowledge.distress import calm_message, plans_violence, shows_despair, support_message
 from knowledge.eligibility import ASKED_CONDITIONS, questions_to_ask
@@ -65,8 +65,10 @@ class ActionAnswerKnowledge(Action):
         lender = lends_money(question)
         # A loan-shark or lender's story is assessed whatever intent NLU read it as.
         story = intent in BLACK_CREDIT_INTENTS or names_loan_shark(question) or lender
+        assessment: Optional[Assessment] = None
         if (pending or story) and not _about_a_policy_loan(question):
-            events, completed, assessed = self._assess_loan(dispatcher, pending, question)
+            events, completed, assessment = self._assess_loan(pending, question)
+            assessed = assessment is not None
             if completed:  # the rest of the answer is about the loan first described
                 question, victim = completed, True
             # After a borrower's loan was assessed (or its missing number asked), the way out
@@ -80,6 +82,9 @@ class ActionAnswerKnowledge(Action):
             answer = answerer.answer_victim(question)
         else:
             answer = answerer.answer(question, tracker.get_slot("last_answer_id"), follow_up=intent == "follow_up")
+        if assessment is not None:  # one reply, one source line: a lender's answer first, a borrower's rate first
+            answer = with_calculation(answer, assessment.text, assessment.sources,
+                                      first=not lender or assessment.asks_for_number)
         buttons = _buttons(answer.suggestions)
         if victim:
             buttons.append(ADVISOR_BUTTON)  # the legal way out: hand over to the advisor
@@ -90,12 +95,11 @@ class ActionAnswerKnowledge(Action):
         return events
 
     @staticmethod
-    def _assess_loan(dispatcher: CollectingDispatcher, pending: Optional[str],
-                     message: str) -> Tuple[List[EventType], Optional[str], bool]:
-        """Show the loan's real rate, or ask for its missing number.
+    def _assess_loan(pending: Optional[str], message: str) -> Tuple[List[EventType], Optional[str], Optional[Assessment]]:
+        """The loan's real rate, or the question for its missing number.
 
         Returns the slot events, the whole loan description when this message completed a
-        pending loan, and whether anything about the loan was said.
+        pending loan, and the assessment to show (None: nothing to say about the loan).
         """
         described = f"{pending} {message}" if pending else message
         assessment = assess(described, knowledge_service.tables())
@@ -104,14 +108,12 @@ class ActionAnswerKnowledge(Action):
         story_without_terms = assessment is not None and assessment.asks_for_number and len(described.split()) > STORY_WORDS
         if assessment is None or (pending and assessment.annual_rate is None) or story_without_terms:
             # Not a loan description (or still incomplete): forget the pending one.
-            return ([SlotSet("pending_loan", None), SlotSet("loan_awaiting_number", False)] if pending else []), None, False
-        sources = "; ".join(s for s in assessment.sources if s)
-        dispatcher.utter_message(text=f"{assessment.text}\n\n{SOURCE_PREFIX}{sources}" if sources else assessment.text)
+            return ([SlotSet("pending_loan", None), SlotSet("loan_awaiting_number", False)] if pending else []), None, None
         events: List[EventType] = [
             SlotSet("pending_loan", described if assessment.asks_for_number else None),
             SlotSet("loan_awaiting_number", assessment.asks_for_number),
         ]
-        return events, described if pending else None, True
+        return events, described if pending else None, assessment
 
 
 def _about_a_policy_loan(question: str) -> bool:

@@ -143,10 +143,14 @@ def gate(rows: List[Dict[str, Any]], limits: Dict[str, Any]) -> int:
 
 
 def answer_texts(replies: List[Dict[str, Any]]) -> str:
-    """The reply texts without the personal-data notice every new conversation ends with (bot/channels/privacy.py)."""
+    """The reply texts without the personal-data notice every new conversation ends with (bot/channels/privacy.py),
+    each followed by the titles of its buttons as the citizen sees them ("Có thể anh/chị muốn hỏi…" offers
+    its questions as buttons: a grader reading the text alone would find nothing below it)."""
     from bot.channels.privacy import notice_text
 
-    return texts([reply for reply in replies if reply.get("text") != notice_text()])
+    shown = [reply for reply in replies if reply.get("text") != notice_text()]
+    return "\n".join(texts([reply]) + "".join(f"\n[Nút bấm: «{b.get('title', '')}»]" for b in reply.get("buttons") or [])
+                     for reply in shown)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -202,6 +202,15 @@ def _joined(answers: List["Answer"], before_note: str = "") -> str:
 _ASPECT_FIGURES = {"rates": (".rate}}", "rate_ratio"), "limits_terms": (".cap}}", ".term}}"), "collateral": (".collateral}}",)}
 
 
+def with_calculation(answer: Answer, calculation: str, sources: List[str], first: bool) -> Answer:
+    """The answer with a loan's worked-out rate in the same reply, before it (a borrower's
+    story: the rate is the answer) or after it (a lender's question), and one source line."""
+    text = f"{calculation}\n{answer.text}" if first else _before_notes(answer.text, calculation)
+    answer.text = text
+    answer.sources = _cite_once([*sources, *answer.sources] if first else [*answer.sources, *sources])
+    return answer
+
+
 def _questions_of_their_own(message: str) -> List[AskedPart]:
     """The questions of a long message that ask in words of their own: not "em cảm ơn" nor
     "phải làm sao?", which have nothing of their own to answer."""

@@ -42,6 +42,10 @@ _PERCENT_RE = re.compile(rf"(?P<num>{_NUMBER})\s*(?:%|phan tram)\s*(?:(?:/|tren|
 _PER_MILLION_RE = re.compile(
     rf"(?P<money>{_NUMBER}\s*(?:k|nghin|ngan|d|dong)\b)\s*(?:/|tren|cho|moi|\s)*\s*(?:1|mot)?\s*(?:trieu|tr|cu)\b\s*(?:/|1|mot|moi|\s)*\s*{_period('p')}"
 )
+# "4.000 đồng/ngày/triệu", "3 nghìn mỗi ngày 1 triệu": the period before the million
+_PER_DAY_MILLION_RE = re.compile(
+    rf"(?P<money>{_NUMBER}\s*(?:k|nghin|ngan|d|dong)\b)\s*(?:/|moi|1|mot|\s)*\s*{_period('p')}\s*(?:/|tren|cho|moi|\s)*\s*(?:1|mot)?\s*(?:trieu|tr|cu)\b"
+)
 # A range, as people tell what loan sharks around them charge: "3-12 ngàn/1 triệu/ngày",
 # "từ 3 đến 5%/tháng" — the lower and the higher end, not one loan.
 _RANGE = r"(?P<lo>\d+(?:[.,]\d+)?)\s*(?:-|–|den|toi)\s*"
@@ -176,7 +180,7 @@ def read_loan(message: str) -> Optional[LoanReading]:
         annual = rate * DAYS["nam"] / DAYS[period]
         return LoanReading(annual, [f"Lãi {fmt_percent(rate)} mỗi {PERIOD_WORDS[period]} → quy ra năm: {fmt_percent(rate)} × {_periods_per_year(period)} = {fmt_percent(annual)}/năm."])
 
-    per_million = _PER_MILLION_RE.search(folded)
+    per_million = _PER_MILLION_RE.search(folded) or _PER_DAY_MILLION_RE.search(folded)
     if per_million:
         interest = parse_money(per_million.group("money")) or 0.0
         period = per_million.group("p")
