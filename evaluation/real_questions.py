@@ -45,7 +45,10 @@ SPLITS = ("dev", "test")
 GATES_PATH = ROOT / "tests" / "gates.yml"
 KINDS = ("ANSWERED", "ABSTAIN", "OUT_OF_SCOPE", "QUESTIONNAIRE", "OUTDATED")
 # Sentences about past or coming values, which may name a superseded figure with its dates.
-_HISTORY_SENTENCE = re.compile(r"(?:Trước ngày|Từ ngày|Các mức qua từng thời kỳ|Lưu ý:)[^.]*(?:\.|$)")
+# Sentences about past values, and the one that names a figure the citizen heard as old
+# (knowledge/premises.py: "«6,6%» là mức cũ, không còn áp dụng").
+_HISTORY_SENTENCE = re.compile(r"(?:Trước ngày|Từ ngày|Các mức qua từng thời kỳ|Lưu ý:)[^.]*(?:\.|$)"
+                               r"|[^.\n]*là mức cũ, không còn áp dụng[^.]*(?:\.|$)")
 
 
 def load_split(split: str) -> Dict[str, Any]:
