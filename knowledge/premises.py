@@ -48,6 +48,7 @@ class Premise:
 
     heard: Tuple[str, ...]
     old: Tuple[str, ...]  # those of them that were a rate or line in force before
+    amounts: bool = False  # the figures heard are amounts (a loan ceiling), not rates
 
     def sentence(self, yes: bool) -> str:
         """The sentence that opens the reply; ``yes`` when it takes the place of the answer's "Có."."""
@@ -57,6 +58,9 @@ class Premise:
             what = f"{', '.join(f'«{h}»' for h in old)} là mức cũ, không còn áp dụng"
             if len(old) < len(self.heard):
                 what += f"; {', '.join(f'«{h}»' for h in self.heard if h not in old)} không khớp với mức hiện hành"
+        elif self.amounts:  # a province may lend more from its own budget: not "wrong", only not the general one
+            what = (f"con số {named} anh/chị nghe không phải mức chung hiện hành theo các văn bản trợ lý có; "
+                    "mức riêng của địa phương (nếu có) anh/chị hỏi Phòng giao dịch NHCSXH phụ trách xã/phường")
         else:
             what = f"con số {named} anh/chị nghe không khớp với mức hiện hành theo các văn bản trợ lý có"
         if yes and len(old) < len(self.heard):
@@ -117,7 +121,7 @@ def premise_at_odds(message: str, answer_text: str, tables: PolicyTables, topic:
     if not heard:
         return None
     old = tuple(_as_written(h, message) for h in heard if "%" in h and _value(h.split("%")[0]) in superseded)
-    return Premise(tuple(dict.fromkeys(_as_written(h, message) for h in heard)), old)
+    return Premise(tuple(dict.fromkeys(_as_written(h, message) for h in heard)), old, amounts=not any("%" in h for h in heard))
 
 
 def _value(number: str) -> float:

@@ -36,6 +36,7 @@ def test_an_old_rate_is_named_as_old_even_when_the_answer_recalls_it(tables):
     "Hộ nghèo vay lãi bao nhiêu?",  # no figure heard
     "Tôi vay 50 triệu, lãi 6,24%, mỗi tháng trả bao nhiêu?",  # nothing asked to be confirmed
     "Hồi trước nghe bảo lãi 7% phải không?",  # told as the past
+    "Lúc đầu lãi 4,8% rồi năm ngoái lên 6,6%. Nay nghe nói lãi đã giảm, khoản vay cũ có được giảm không?",
 ])
 def test_nothing_to_set_right(tables, message):
     assert premise_at_odds(message, HISTORY_ANSWER, tables, "rates") is None
@@ -45,4 +46,5 @@ def test_an_amount_heard_is_checked_against_a_ceiling_answer_only(tables):
     message = "Nghe nói người lao động được vay tạo việc làm tới 300 triệu, có đúng không?"
     reply = with_premise_checked(message, AMOUNT_ANSWER, tables, "limits_terms")
     assert reply is not None and reply.startswith("Con số «300 triệu»") and reply.endswith(AMOUNT_ANSWER)
+    assert "mức chung" in reply.split(".")[0]  # a province may lend more from its own budget
     assert premise_at_odds(message, AMOUNT_ANSWER, tables, "eligibility") is None
