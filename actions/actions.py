@@ -30,7 +30,9 @@ def _buttons(questions: List[str]) -> List[Dict[str, str]]:
 BLACK_CREDIT_INTENTS = {"black_credit_victim", "ask_black_credit"}
 # Intents a correction of the advisor's inputs ("à không, nhà tôi cận nghèo") comes as.
 CORRECTION_INTENTS = {"follow_up", "deny", "inform", "nlu_fallback"}
-DETAIL_OFFER = "Để tôi tư vấn chương trình phù hợp nhất với gia đình mình, anh/chị cho biết thêm:"
+# After a full answer the advisor's question is an offer, not a condition of the answer.
+DETAIL_OFFER = ("Nếu anh/chị muốn tôi xem gia đình mình còn vay được những chương trình nào khác, "
+                "anh/chị trả lời thêm câu dưới đây (không bắt buộc; hỏi câu khác thì cứ hỏi):")
 UNKNOWN_PROGRAMME = ("Xin lỗi, tôi không tìm thấy chương trình này. Anh/chị hỏi lại tên chương trình, "
                      "hoặc hỏi Tổ trưởng Tổ TK&VV, Điểm giao dịch xã.")
 ADVISOR_BUTTON = {"title": "Tôi có được vay vốn chính sách không?", "payload": "Tôi có được vay vốn chính sách không?"}

@@ -59,10 +59,10 @@ class Premise:
             if len(old) < len(self.heard):
                 what += f"; {', '.join(f'«{h}»' for h in self.heard if h not in old)} không khớp với mức hiện hành"
         elif self.amounts:  # a province may lend more from its own budget: not "wrong", only not the general one
-            what = (f"con số {named} anh/chị nghe không phải mức chung hiện hành theo các văn bản trợ lý có; "
+            what = (f"con số {named} anh/chị nghe không phải mức chung hiện hành theo các văn bản tôi có; "
                     "mức riêng của địa phương (nếu có) anh/chị hỏi Phòng giao dịch NHCSXH phụ trách xã/phường")
         else:
-            what = f"con số {named} anh/chị nghe không khớp với mức hiện hành theo các văn bản trợ lý có"
+            what = f"con số {named} anh/chị nghe không khớp với mức hiện hành theo các văn bản tôi có"
         if yes and len(old) < len(self.heard):
             return f"Có, nhưng {what}."
         return f"{what[:1].upper()}{what[1:]}."
