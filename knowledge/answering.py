@@ -831,7 +831,7 @@ class Answerer:
         return answer
 
 
-_SENTENCE_RE = re.compile(r"(?<=[.!?;:])\s+|\n+")
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")  # a list item is one unit: "…: tối đa 77,5 triệu; lãi suất …" is not cut at ";" or ":"
 
 
 def trim_to_answer(text: str, question: str, keep: int = 3) -> str:
