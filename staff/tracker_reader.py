@@ -25,7 +25,8 @@ FLAGGED_SENDERS = sa.text("""
 SELECT sender_id, MAX(timestamp) AS last FROM events
 WHERE timestamp >= :since AND (
     intent_name = 'nlu_fallback' OR action_name = 'action_default_fallback'
-    OR (type_name = 'slot' AND (data LIKE '%"answer_kind"%' OR data LIKE '%"answer_feedback"%'))
+    OR (type_name = 'slot' AND ((data LIKE '%"answer_kind"%' AND (data LIKE '%"unsure"%' OR data LIKE '%"unavailable"%'))
+                                OR data LIKE '%"answer_feedback"%'))
 )
 GROUP BY sender_id ORDER BY last DESC LIMIT :limit
 """)
