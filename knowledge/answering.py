@@ -502,16 +502,37 @@ class Answerer:
         long message (``faq_long``, ``faq_margin``): what is asked before what the story matches."""
         settings = self.thresholds
         found: List[Hit] = []
+        own = [p for p in programmes_of(message) if p not in LISTED_TIERS]
         for part in _questions_of_their_own(message):
             hits = self.retriever.search(part.with_context).faq
             if len(hits) < 2 or any(hit.faq.id == hits[0].faq.id for hit in found):
                 continue
             if hits[0].fused >= float(settings["faq_long"]) and hits[0].fused - hits[1].fused >= float(settings["faq_margin"]):
-                found.append(hits[0])
+                found.append(self._of_own_programme(part.with_context, hits[0], own))
         if not found:
             return None
         return self._combined(found, "questions of a long message, each clearly nearest one entry",
                               self._missed_questions(message, found), understood=True)
+
+    def _of_own_programme(self, question: str, hit: Hit, own: List[str]) -> Hit:
+        """The hit, unless the letter is about a programme of its own (``own``: social housing,
+        a line of Nghị định 28, the student loan…) and the hit is about others: an entry listing
+        several programmes but not it ("lãi vay nhà ở xã hội đã giảm, khoản vay cũ có được giảm
+        không?" is not the household loans' rate cut), or one about household tiers only ("không
+        có sổ đỏ có vay được không?" after "vay làm nhà theo Nghị định 28"). Then that programme's
+        entry, of the same topic when its question finds one. An entry about one programme of
+        its own (the STEM loan for "gói STEM 4,8%") stays."""
+        programmes = set(hit.faq.programmes)
+        if not own or not programmes or programmes & set(own):
+            return hit
+        tiers_only = programmes <= set(LISTED_TIERS) and hit.faq.topic in KEY_FIGURE_TOPICS | KEY_FIGURE_TOPICS_OWN_PROGRAMME
+        several = len(programmes) >= 2 and hit.faq.topic in KEY_FIGURE_TOPICS  # figures differ by programme
+        if not (tiers_only or several):  # an extension, a procedure for several programmes: the same for its own
+            return hit
+        name = str((self.tables.programmes.get(own[0]) or {}).get("short_name") or "")
+        theirs = [h for h in self.retriever.search(f"{name} {question}", top=10).faq if own[0] in h.faq.programmes]
+        same_topic = [h for h in theirs if h.faq.topic == hit.faq.topic]
+        return (same_topic or (theirs if tiers_only else []) or [hit])[0]
 
     def _question_agrees(self, message: str, entry_ids: List[str]) -> bool:
         """False when the message asks in words of its own (letter_reader.own_question_words)
@@ -672,11 +693,8 @@ class Answerer:
         found: List[Hit] = []
         for part in asked_parts(message):
             hits = self.retriever.search(part.with_context).faq
-            if own_programmes and hits and hits[0].faq.topic in KEY_FIGURE_TOPICS_OWN_PROGRAMME \
-                    and hits[0].faq.programmes and set(hits[0].faq.programmes) <= set(LISTED_TIERS):
-                name = str((self.tables.programmes.get(own_programmes[0]) or {}).get("short_name") or "")
-                hits = [h for h in self.retriever.search(f"{name} {part.question}", top=10).faq
-                        if own_programmes[0] in h.faq.programmes]
+            if hits:
+                hits[:1] = [self._of_own_programme(part.with_context, hits[0], own_programmes)]
             if persons:
                 own = [h for h in self.retriever.search(" ".join([*names, part.question]), top=10).faq
                        if set(persons) & set(h.faq.programmes) and self._confident(h, "suggest")]

@@ -377,3 +377,32 @@ def test_a_rate_heard_is_set_right_before_the_answer(answerer):
     first = answerer.answer(heard).text.split(".")[0]
     assert "«50%»" in first and "không khớp" in first
     assert answerer.answer("nghe noi ho ngheo vay lai 6,6% phai ko").text.startswith("«6,6%» là mức cũ")
+
+
+def test_a_letter_citing_decree_28_for_a_house_gets_that_line(answerer):
+    letter = ("Tôi là người Thái, hộ nghèo, nhà tranh dột nát. Năm trước nhà hàng xóm được vay 40 triệu làm nhà "
+              "theo Nghị định 28, lãi 3%. Năm nay tôi làm hồ sơ thì có còn được vay không, không có sổ đỏ có vay được không?")
+    answer = answerer.answer(letter)
+    assert "dtts_nha_o" in answer.reason and "40 triệu" in answer.text
+
+
+def test_a_letter_about_its_own_programme_is_not_answered_by_another_programmes_entry(answerer):
+    letter = ("Vợ chồng tôi vay mua căn nhà ở xã hội ở ngân hàng chính sách từ năm 2023, lúc đầu lãi thấp rồi tăng lên. "
+              "Nay nghe nói lãi vay nhà ở xã hội đã giảm, vậy khoản vay cũ của tôi có được giảm theo không?")
+    assert answerer.answer(letter).answer_id == "lai-suat-nha-o-xa-hoi"
+
+
+def test_a_borrower_killed_in_an_accident_is_a_death_not_a_student_out_of_work(answerer):
+    letter = ("Chồng tôi đứng tên vay 50 triệu vốn tạo việc làm ở ngân hàng chính sách để mở tiệm, ba tháng trước anh "
+              "bị tai nạn mất. Tôi một mình nuôi hai con. Xin hỏi tôi có phải trả thay không, có được xóa nợ không?")
+    answer = answerer.answer(letter)
+    assert "nguoi-vay-qua-doi" in answer.reason and "Điều 615" in answer.text
+
+
+def test_a_passage_keeps_each_list_item_whole():
+    text = ("- Vay hỗ trợ đất sản xuất: tối đa 77,5 triệu đồng/hộ; thời hạn tối đa 10 năm.\n"
+            "- Vay chuyển đổi nghề: tối đa bằng mức cho vay hộ nghèo (100 triệu đồng); thời hạn tối đa 10 năm.\n"
+            "- Vay học nghề: tối đa bằng mức cho vay học sinh, sinh viên.\n"
+            "Mỗi hộ chỉ được chọn một trong hai hình thức.")
+    trimmed = trim_to_answer(text, "vay hỗ trợ đất sản xuất tối đa bao nhiêu", keep=2)
+    assert "đất sản xuất: tối đa 77,5 triệu" in trimmed and "đất sản xuất: tối đa bằng" not in trimmed
