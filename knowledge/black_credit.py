@@ -73,13 +73,13 @@ def assess(message: str, tables: PolicyTables) -> Optional[Assessment]:
     cap = tables.figure("facts", CIVIL_CAP)
     threshold = tables.figure("facts", CRIMINAL_THRESHOLD)
     cap_value, threshold_value = float(cap.value or 0.0), float(threshold.value or 0.0)
-    rate = float(reading.annual_rate or 0.0)
+    rate = round(float(reading.annual_rate or 0.0), 6)  # 2,5 triệu a month on 30 triệu is 100 %, not 99,99…
     told = fmt_percent(rate) if reading.annual_high is None else f"{fmt_percent(rate)} đến {fmt_percent(reading.annual_high)}"
     lines: List[str] = []  # the result first: it is the answer; the arithmetic after it
     if rate > cap_value and _LICENSED.search(fold(nfc(message))):
         lines.append(f"{RESULT_PREFIX}{told}/năm.")
         lines.append(LICENSED_NOTE.format(cap=cap.text))
-    elif rate > threshold_value:
+    elif rate >= threshold_value:  # "từ 5 lần … trở lên": the threshold itself is criminal
         times = f"{rate / cap_value:,.0f}".replace(",", ".")
         lines.append(
             f"{RESULT_PREFIX}{told}/năm, {'' if reading.annual_high is None else 'thấp nhất cũng '}gấp {times} lần mức trần {cap.text} theo Bộ luật Dân sự "
@@ -94,7 +94,7 @@ def assess(message: str, tables: PolicyTables) -> Optional[Assessment]:
         lines.append(f"{RESULT_PREFIX}{told}/năm, {'mức thấp nhất ' if reading.annual_high else ''}không vượt mức trần {cap.text} theo Bộ luật Dân sự.")
     if reading.annual_high is not None and rate <= cap_value < reading.annual_high:
         lines.append(f"Ở mức cao nhất anh/chị kể, lãi vượt mức trần {cap.text}; phần lãi vượt quá không có hiệu lực.")
-    if reading.annual_high is not None and rate <= threshold_value < reading.annual_high:
+    if reading.annual_high is not None and rate < threshold_value <= reading.annual_high:
         lines.append(f"Ở mức cao nhất anh/chị kể, lãi đã ở mức người cho vay có thể bị xử lý hình sự ({threshold.text}).")
     steps = [step for step in reading.steps if "× 1 =" not in step]  # "38%/năm × 1" explains nothing
     if steps:

@@ -42,6 +42,8 @@ _PERCENT_RE = re.compile(rf"(?P<num>{_NUMBER})\s*(?:%|phan tram)\s*(?:(?:/|tren|
 _PER_MILLION_RE = re.compile(
     rf"(?P<money>{_NUMBER}\s*(?:k|nghin|ngan|d|dong)\b)\s*(?:/|tren|cho|moi|\s)*\s*(?:1|mot)?\s*(?:trieu|tr|cu)\b\s*(?:/|1|mot|moi|\s)*\s*{_period('p')}"
 )
+# "lãi 20%/40 ngày", "15% trong 30 ngày": a percentage for a stated number of days, weeks or months
+_PERCENT_OVER_RE = re.compile(rf"(?P<num>{_NUMBER})\s*(?:%|phan tram)\s*(?:/|trong|cho|sau|moi)\s*(?P<n>\d+)\s*{_period('p')}")
 # "4.000 đồng/ngày/triệu", "3 nghìn mỗi ngày 1 triệu": the period before the million
 _PER_DAY_MILLION_RE = re.compile(
     rf"(?P<money>{_NUMBER}\s*(?:k|nghin|ngan|d|dong)\b)\s*(?:/|moi|1|mot|\s)*\s*{_period('p')}\s*(?:/|tren|cho|moi|\s)*\s*(?:1|mot)?\s*(?:trieu|tr|cu)\b"
@@ -61,6 +63,7 @@ _INSTALMENT_RE = re.compile(
 _PERIODIC_INTEREST_RE = re.compile(
     rf"(?:moi|hang|1|mot)\s*{_period('p')}\s*(?:phai\s*)?(?:tra|dong|nop|tinh|mat)?\s*(?:tien\s*)?lai\s*(?P<money>{_MONEY})"
     rf"|lai\s*(?P<money2>{_MONEY})\s*(?:/|moi|1|mot|hang)\s*{_period('p2')}"
+    rf"|lai(?: suat)? (?:moi|hang|1|mot) {_period('p3')} (?:phai )?(?:dong|tra|nop)(?: la)? (?P<money3>{_MONEY})"
 )
 
 
@@ -104,6 +107,11 @@ class LoanReading:
 
 def fmt_money(value: float) -> str:
     return f"{value:,.0f}".replace(",", ".") + " đồng"
+
+
+def fmt_number(value: float) -> str:
+    """A count in Vietnamese style: 40, 30,4."""
+    return f"{value:.1f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
 def fmt_percent(value: float) -> str:
@@ -173,6 +181,13 @@ def read_loan(message: str) -> Optional[LoanReading]:
     if ranged is not None:
         return ranged
 
+    over = _PERCENT_OVER_RE.search(folded)
+    if over and int(over.group("n")) > 1:
+        rate, count, period = _number(over.group("num")), int(over.group("n")), over.group("p")
+        annual = rate * DAYS["nam"] / (count * DAYS[period])
+        return LoanReading(annual, [f"Lãi {fmt_percent(rate)} cho {count} {PERIOD_WORDS[period]} → quy ra năm: "
+                                    f"{fmt_percent(rate)} × 365 / {fmt_number(count * DAYS[period])} ngày ≈ {fmt_percent(annual)}/năm."])
+
     percent = _PERCENT_RE.search(folded)
     if percent:
         rate = float(percent.group("num").replace(",", "."))
@@ -212,8 +227,8 @@ def read_loan(message: str) -> Optional[LoanReading]:
 
     periodic = _PERIODIC_INTEREST_RE.search(folded)
     if periodic:
-        period = periodic.group("p") or periodic.group("p2")
-        interest = parse_money(periodic.group("money") or periodic.group("money2")) or 0.0
+        period = periodic.group("p") or periodic.group("p2") or periodic.group("p3")
+        interest = parse_money(periodic.group("money") or periodic.group("money2") or periodic.group("money3")) or 0.0
         rate = interest / received * 100
         annual = rate * DAYS["nam"] / DAYS[period]
         return LoanReading(annual, fee_steps + [

@@ -49,3 +49,17 @@ def test_no_relatives_point_when_no_relative_borrowed(tables):
 
 def test_a_lenders_or_a_scams_answer_gets_no_points(tables):
     assert points_for(tables, STORY, "", "cho-vay-khong-duoc-tra-kien-doi") is None
+
+
+def test_a_borrower_afraid_of_arrest_is_told_borrowing_is_no_crime(tables):
+    story = ("Em vay góp 60 triệu trả trong 40 ngày, lãi 20%, trễ một ngày là họ gọi cả nhà. Giờ em vay chỗ này trả chỗ kia "
+             "nợ lên gần một tỷ rồi. Em có phải trả hết không, báo công an thì có bị bắt không vì em cũng vay mà, "
+             "em sợ lắm không biết phải làm sao cho đúng luật.")
+    points = points_for(tables, story, "Phần lãi vượt 20%/năm không có hiệu lực.")
+    assert points is not None and "borrower_not_criminal" in points.names and "Điều 201" in points.text
+
+
+def test_a_reference_person_gets_no_borrowers_points(tables):
+    story = " ".join(["Tôi bị công ty đòi nợ gọi vì số tôi có trong danh bạ của người vay, lãi họ tính rất cao."] * 5)
+    assert points_for(tables, story, "Không: người tham chiếu không có nghĩa vụ trả nợ thay.",
+                      "nguoi-tham-chieu-bi-goi-doi-no") is None

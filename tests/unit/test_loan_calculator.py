@@ -76,6 +76,11 @@ CASES = [
     ("vay 50 triệu mỗi tuần trả lãi 2 triệu", 4 * WEEKS),
     ("vay 5 trieu lai 50k/ngay", 1 * 365),
     ("vay 100 triệu mỗi tháng lãi 1 triệu", 12.0),
+    ("vay 30 triệu với mức lãi suất mỗi tháng phải đóng là 2,5 triệu đồng", (2.5 / 30) * 100 * 12),
+    # a rate per million, the period told first; a percentage for a number of days
+    ("vay với mức lãi suất 4.000 đồng/ngày/triệu đồng", 0.4 * 365),
+    ("vay gop 60tr lai 20%/40 ngay", 20 * 365 / 40),
+    ("vay 10 triệu lãi 15% trong 30 ngày", 15 * 365 / 30),
 ]
 
 
