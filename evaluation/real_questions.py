@@ -48,7 +48,9 @@ KINDS = ("ANSWERED", "ABSTAIN", "OUT_OF_SCOPE", "QUESTIONNAIRE", "OUTDATED")
 # Sentences about past values, and the one that names a figure the citizen heard as old
 # (knowledge/premises.py: "«6,6%» là mức cũ, không còn áp dụng").
 _HISTORY_SENTENCE = re.compile(r"(?:Trước ngày|Từ ngày|Các mức qua từng thời kỳ|Lưu ý:)[^.]*(?:\.|$)"
-                               r"|[^.\n]*là mức cũ, không còn áp dụng[^.]*(?:\.|$)")
+                               r"|[^.\n]*là mức cũ, không còn áp dụng[^.]*(?:\.|$)"
+                               # a value stated with the day it ended: "6,6%/năm đến 30/11/2025"
+                               r"|\d+(?:,\d+)?%(?:/năm)?(?: \([^)]*\))? đến (?:hết )?(?:ngày )?\d{1,2}/\d{1,2}/\d{4}")
 
 
 def load_split(split: str) -> Dict[str, Any]:
