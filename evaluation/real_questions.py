@@ -44,9 +44,9 @@ SET_DIR = ROOT / "tests" / "data" / "real_questions"
 SPLITS = ("dev", "test")
 GATES_PATH = ROOT / "tests" / "gates.yml"
 KINDS = ("ANSWERED", "ABSTAIN", "OUT_OF_SCOPE", "QUESTIONNAIRE", "OUTDATED")
-# Sentences about past or coming values, which may name a superseded figure with its dates.
-# Sentences about past values, and the one that names a figure the citizen heard as old
-# (knowledge/premises.py: "«6,6%» là mức cũ, không còn áp dụng").
+# Sentences about past or coming values, which may name a superseded figure with its dates,
+# and the one that names a figure the citizen heard as old (knowledge/premises.py:
+# "«6,6%» là mức cũ, không còn áp dụng").
 _HISTORY_SENTENCE = re.compile(r"(?:Trước ngày|Từ ngày|Các mức qua từng thời kỳ|Lưu ý:)[^.]*(?:\.|$)"
                                r"|[^.\n]*là mức cũ, không còn áp dụng[^.]*(?:\.|$)"
                                # a value stated with the day it ended: "6,6%/năm đến 30/11/2025"

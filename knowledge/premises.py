@@ -109,19 +109,23 @@ def premise_at_odds(message: str, answer_text: str, tables: PolicyTables, topic:
     stated_amounts = _amounts(answer) if topic == AMOUNT_TOPIC else []
     superseded = {_value(fold(form).split("%")[0]) for form in superseded_forms(tables, today()) if "%" in form}
     heard: List[str] = []
+    old: List[str] = []
+    rates_heard = False
     for claim in claims:
         for value, text in _percents(claim):
             # an old rate is never today's, even where the answer recalls it as history
             if value in superseded or stated_rates and not _same_rate(value, stated_rates):
-                heard.append(text)
+                heard.append(_as_written(text, message))
+                rates_heard = True
+                if value in superseded:
+                    old.append(heard[-1])
         if stated_amounts:
             for value, start, end in money_amounts(claim):
                 if value >= POLICY_AMOUNT_MIN and value not in stated_amounts:
-                    heard.append(claim[start:end].strip())
+                    heard.append(_as_written(claim[start:end].strip(), message))
     if not heard:
         return None
-    old = tuple(_as_written(h, message) for h in heard if "%" in h and _value(h.split("%")[0]) in superseded)
-    return Premise(tuple(dict.fromkeys(_as_written(h, message) for h in heard)), old, amounts=not any("%" in h for h in heard))
+    return Premise(tuple(dict.fromkeys(heard)), tuple(dict.fromkeys(old)), amounts=not rates_heard)
 
 
 def _value(number: str) -> float:

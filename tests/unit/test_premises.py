@@ -48,3 +48,9 @@ def test_an_amount_heard_is_checked_against_a_ceiling_answer_only(tables):
     assert reply is not None and reply.startswith("Con số «300 triệu»") and reply.endswith(AMOUNT_ANSWER)
     assert "mức chung" in reply.split(".")[0]  # a province may lend more from its own budget
     assert premise_at_odds(message, AMOUNT_ANSWER, tables, "eligibility") is None
+
+
+def test_a_rate_heard_in_words_is_still_a_rate(tables):
+    """"6,6 phần trăm" is a rate told in words: named as old, never as an amount."""
+    premise = premise_at_odds("nghe nói hộ nghèo vay lãi 6,6 phần trăm một năm phải không", HISTORY_ANSWER, tables, "rates")
+    assert premise is not None and premise.old == premise.heard and not premise.amounts
